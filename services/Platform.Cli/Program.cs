@@ -1,0 +1,3 @@
+using Platform.Cli;
+
+return await PlatformCommandLine.RunAsync(args);
