@@ -130,7 +130,7 @@ internal static class DataCommands
         {
             foreach (var x in r.Rejected)
             {
-                csv.Append(CultureInfo.InvariantCulture, $"{r.Symbol},{x.Source},{x.Line},{x.OpenTime:yyyy-MM-ddTHH:mm:ssZ},{x.Reason},\"{x.Detail.Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{r.Symbol},{x.Source},{x.Line},{x.OpenTime:yyyy-MM-ddTHH:mm:ssZ},{JsonNamingPolicy.SnakeCaseLower.ConvertName(x.Reason.ToString())},\"{x.Detail.Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n");
             }
         }
 
