@@ -16,6 +16,8 @@ namespace Platform.Mlflow.Protocol;
 [JsonSerializable(typeof(Metric))]
 [JsonSerializable(typeof(Param))]
 [JsonSerializable(typeof(Tag))]
+[JsonSerializable(typeof(List<Tag>))]
+[JsonSerializable(typeof(RunStatus))]
 [JsonSerializable(typeof(EmptyResponse))]
 [JsonSerializable(typeof(CreateExperimentRequest))]
 [JsonSerializable(typeof(CreateExperimentResponse))]
