@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Platform.Mlflow.Protocol;
 using Platform.Mlflow.Server.Storage;
@@ -240,8 +241,9 @@ internal static class ApiEndpoints
     private static void MapArtifacts(IEndpointRouteBuilder app, ArtifactStore artifacts)
     {
         // One GET route: no path lists (?path=...), a path downloads.
-        app.MapGet(ArtifactsApi + "/{**path}", (HttpContext ctx, string? path) =>
+        app.MapGet(ArtifactsApi + "/{**path}", (HttpContext ctx) =>
         {
+            var path = RawArtifactPath(ctx);
             if (string.IsNullOrEmpty(path))
             {
                 return Ok(new ListArtifactsResponse { Files = artifacts.List(Query(ctx.Request, "path")) }, Json.ListArtifactsResponse);
@@ -250,15 +252,29 @@ internal static class ApiEndpoints
             var stream = artifacts.OpenRead(path);
             return Results.Stream(stream, "application/octet-stream", enableRangeProcessing: false);
         });
-        app.MapPut(ArtifactsApi + "/{**path}", async (HttpContext ctx, string? path) =>
+        app.MapPut(ArtifactsApi + "/{**path}", async (HttpContext ctx) =>
         {
-            await artifacts.WriteAsync(path, ctx.Request.Body, ctx.RequestAborted);
+            await artifacts.WriteAsync(RawArtifactPath(ctx), ctx.Request.Body, ctx.RequestAborted);
             return Empty();
         });
-        app.MapDelete(ArtifactsApi + "/{**path}", (string? path) =>
+        app.MapDelete(ArtifactsApi + "/{**path}", (HttpContext ctx) =>
         {
-            artifacts.Delete(path);
+            artifacts.Delete(RawArtifactPath(ctx));
             return Empty();
         });
+    }
+
+    /// <summary>
+    /// The artifact path from the raw request target, unescaped once. The routing value keeps '%2F' escaped, which
+    /// would let "..%2F" slip past the path checks as part of a file name.
+    /// </summary>
+    private static string RawArtifactPath(HttpContext ctx)
+    {
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.Value ?? "";
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? raw : raw[..query];
+        var start = path.IndexOf(ArtifactsApi, StringComparison.Ordinal);
+        var relative = start < 0 ? "" : path[(start + ArtifactsApi.Length)..].TrimStart('/');
+        return Uri.UnescapeDataString(relative);
     }
 }
