@@ -35,17 +35,17 @@ public sealed class MlflowServerOptions
     {
         if (string.IsNullOrWhiteSpace(StoreDirectory))
         {
-            throw new ArgumentException("A store directory is required (--store DIR).", nameof(StoreDirectory));
+            throw new ArgumentException("A store directory is required (--store DIR).");
         }
 
         if (Port is < 0 or > 65535)
         {
-            throw new ArgumentException($"Port must be between 0 and 65535, got {Port}.", nameof(Port));
+            throw new ArgumentException($"Port must be between 0 and 65535, got {Port}.");
         }
 
         if (ParseHost(Host) is null)
         {
-            throw new ArgumentException($"Host '{Host}' is not an IP address or 'localhost'.", nameof(Host));
+            throw new ArgumentException($"Host '{Host}' is not an IP address or 'localhost'.");
         }
     }
 
@@ -100,6 +100,11 @@ public sealed class MlflowLocalServer : IAsyncDisposable
             if (options.LogToConsole)
             {
                 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+
+                // Request-by-request framework logs would drown the server's own messages; start-up failures are
+                // reported once by the caller, without the host's stack trace.
+                builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+                builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
             }
 
             builder.WebHost.UseKestrel(kestrel =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Platform.Cli.Commands;
 
 namespace Platform.Cli;
 
@@ -8,6 +9,7 @@ internal static class PlatformCommandLine
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("Platform: MLOps for reinforcement-learning crypto trading.");
+        root.Subcommands.Add(MlflowCommands.Create());
         return await root.Parse(args).InvokeAsync();
     }
 }
