@@ -1,13 +1,29 @@
 using System.CommandLine;
+using Platform.Cli.Commands;
 
 namespace Platform.Cli;
 
 /// <summary>Builds the `platform` command tree and runs it.</summary>
 internal static class PlatformCommandLine
 {
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Platform: MLOps for reinforcement-learning crypto trading (Binance klines, DQN agents, Temporal, MLflow).");
+        root.Subcommands.Add(DataCommands.Create());
+        root.Subcommands.Add(BacktestCommands.Create());
+        root.Subcommands.Add(ResearchCommands.Create());
+        root.Subcommands.Add(BenchCommands.Create());
+        return root;
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("Platform: MLOps for reinforcement-learning crypto trading.");
-        return await root.Parse(args).InvokeAsync();
+        if (Console.IsOutputRedirected)
+        {
+            // Logs and CI output: wide tables rather than wrapped cells.
+            Spectre.Console.AnsiConsole.Profile.Width = 160;
+        }
+
+        return await Build().Parse(args).InvokeAsync();
     }
 }

@@ -1,0 +1,43 @@
+using Platform.Domain.MarketData;
+using Spectre.Console;
+
+namespace Platform.Cli;
+
+/// <summary>Turns user errors into one clear message and a non-zero exit code, never a stack trace.</summary>
+internal static class CliRunner
+{
+    public const int UserError = 2;
+
+    public static async Task<int> RunAsync(Func<Task<int>> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            WriteError(e.Message);
+            return UserError;
+        }
+        catch (OperationCanceledException)
+        {
+            WriteError("cancelled");
+            return 130;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("PLATFORM_DEBUG") is null)
+        {
+            WriteError($"{e.GetType().Name}: {e.Message} (set PLATFORM_DEBUG=1 for details)");
+            return 1;
+        }
+    }
+
+    public static int Run(Func<int> action) => RunAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();
+
+    public static void WriteError(string message) =>
+        AnsiConsole.Console.MarkupLineInterpolated(System.Globalization.CultureInfo.InvariantCulture, $"[red]error:[/] {message}");
+
+    private static bool IsUserError(Exception e) =>
+        e is ArgumentException or FormatException or MarketDataFormatException or FileNotFoundException or DirectoryNotFoundException
+            or UnauthorizedAccessException or KeyNotFoundException or InvalidDataException;
+}

@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using Platform.Domain.MarketData;
+using Platform.Domain.Trading;
+using Platform.MarketData;
+
+namespace Platform.Cli.Commands;
+
+/// <summary>Options several commands share, with one parser each, so they mean the same thing everywhere.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Data() => new("--data")
+    {
+        Description = "Directory of Binance kline files (.csv, .csv.gz, data.binance.vision .zip); default: the bundled 2021-2022 hourly set",
+        DefaultValueFactory = _ => MarketDataLoader.BundledDirectory,
+    };
+
+    public static Option<string> Interval() => new("--interval")
+    {
+        Description = "Kline interval of the data",
+        DefaultValueFactory = _ => "1h",
+    };
+
+    public static Option<string> Symbol() => new("--symbol")
+    {
+        Description = "Traded symbol",
+        DefaultValueFactory = _ => "BTCUSDT",
+    };
+
+    public static Option<string?> From() => new("--from") { Description = "Start (UTC date or date-time, inclusive), e.g. 2022-01-01; default: start of the data" };
+
+    public static Option<string?> To() => new("--to") { Description = "End (UTC, exclusive), e.g. 2023-01-01; default: end of the data" };
+
+    public static Option<string> Out(string defaultDirectory) => new("--out")
+    {
+        Description = "Output directory",
+        DefaultValueFactory = _ => defaultDirectory,
+    };
+
+    public static Option<int> Seed() => new("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
+
+    /// <summary>Parses a UTC date ("2022-01-01") or date-time ("2022-01-01T05:00"); names the option on failure.</summary>
+    public static DateTimeOffset? ParseTime(string? text, string option)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        string[] formats = ["yyyy-MM-dd", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm:ssZ", "yyyy-MM-ddTHH:mmZ"];
+        return DateTimeOffset.TryParseExact(text.Trim(), formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t
+            : throw new FormatException($"{option}: '{text}' is not a UTC date like 2022-01-01 or 2022-01-01T05:00");
+    }
+
+    /// <summary>Parses "FROM:TO" ranges such as 2021-01-01:2022-01-01.</summary>
+    public static (DateTimeOffset From, DateTimeOffset To) ParseRange(string text, string option)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(':', 2);
+        if (parts.Length != 2 || text.Count(c => c == ':') != 1)
+        {
+            throw new FormatException($"{option}: '{text}' is not a range like 2021-01-01:2022-01-01");
+        }
+
+        var from = ParseTime(parts[0], option) ?? throw new FormatException($"{option}: the range needs a start");
+        var to = ParseTime(parts[1], option) ?? throw new FormatException($"{option}: the range needs an end");
+        return to > from ? (from, to) : throw new FormatException($"{option}: the end {parts[1]} is not after the start {parts[0]}");
+    }
+
+    public static KlineInterval ParseInterval(string text) => KlineInterval.Parse(text);
+}
+
+/// <summary>The trading options as command-line options.</summary>
+internal sealed class TradingOptionSet
+{
+    public Option<decimal> Fee { get; } = new("--fee") { Description = "Fee per fill as a fraction of notional (0.001 = 0.1%, Binance taker); 0 allowed", DefaultValueFactory = _ => 0.001m };
+
+    public Option<decimal> SlippageBps { get; } = new("--slippage-bps") { Description = "Adverse slippage per fill in basis points", DefaultValueFactory = _ => 0m };
+
+    public Option<decimal> InitialCash { get; } = new("--initial-cash") { Description = "Starting cash in the quote currency (USDT)", DefaultValueFactory = _ => 10_000m };
+
+    public Option<string> Sizing { get; } = new("--sizing") { Description = "Position sizing: 'fraction' (of equity per buy) or 'quantity' (fixed base quantity per buy)", DefaultValueFactory = _ => "fraction" };
+
+    public Option<decimal> Size { get; } = new("--size") { Description = "Fraction of equity (0-1] or base quantity per buy, per --sizing", DefaultValueFactory = _ => 1m };
+
+    public Option<int> MaxLots { get; } = new("--max-lots") { Description = "How many buys may be open at once (each sell closes the oldest)", DefaultValueFactory = _ => 1 };
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Options.Add(Fee);
+        command.Options.Add(SlippageBps);
+        command.Options.Add(InitialCash);
+        command.Options.Add(Sizing);
+        command.Options.Add(Size);
+        command.Options.Add(MaxLots);
+    }
+
+    public TradingOptions Read(ParseResult parse, string symbol)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var sizing = parse.GetValue(Sizing) switch
+        {
+            "fraction" => SizingMode.FractionOfEquity,
+            "quantity" => SizingMode.FixedQuantity,
+            var other => throw new ArgumentException($"--sizing: '{other}' is not 'fraction' or 'quantity'"),
+        };
+        var options = new TradingOptions
+        {
+            Symbol = symbol,
+            FeeRate = parse.GetValue(Fee),
+            SlippageBps = parse.GetValue(SlippageBps),
+            InitialCash = parse.GetValue(InitialCash),
+            Sizing = sizing,
+            SizeValue = parse.GetValue(Size),
+            MaxLots = parse.GetValue(MaxLots),
+        };
+        options.EnsureValid();
+        return options;
+    }
+}

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Platform.Domain.MarketData;
+using Platform.MarketData;
+using Platform.Reporting;
+using Spectre.Console;
+
+namespace Platform.Cli.Commands;
+
+/// <summary>`platform data ...`: look at and check market data.</summary>
+internal static class DataCommands
+{
+    public static Command Create()
+    {
+        var data = new Command("data", "Market data: validate kline files");
+        data.Subcommands.Add(Validate());
+        return data;
+    }
+
+    private static Command Validate()
+    {
+        var dataOption = CommonOptions.Data();
+        var interval = CommonOptions.Interval();
+        var symbols = new Option<string?>("--symbols") { Description = "Comma-separated symbols to check (default: every symbol in the directory)" };
+        var output = new Option<string?>("--out") { Description = "Also write validation.json and rejected.csv here" };
+        var command = new Command("validate", "Check kline files for gaps, duplicates, out-of-order rows, bad values, OHLC inconsistencies and zero-volume candles. Exit code 0: no row rejected; 3: rows were rejected (listed).")
+        {
+            dataOption, interval, symbols, output,
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var wanted = parse.GetValue(symbols)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).ToList();
+            var loaded = DataLoading.Load(parse.GetValue(dataOption)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), wanted);
+            Print(loaded);
+            if (parse.GetValue(output) is { } dir)
+            {
+                Write(loaded, dir);
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"wrote [blue]{Path.Combine(dir, "validation.json")}[/] and [blue]{Path.Combine(dir, "rejected.csv")}[/]");
+            }
+
+            return loaded.Data.Reports.All(r => r.IsClean) ? 0 : 3;
+        }));
+        return command;
+    }
+
+    private static void Print(LoadedMarketData loaded)
+    {
+        var table = new Table().Title("Kline validation").AddColumns("symbol", "files", "rows", "accepted", "rejected", "zero-volume", "missing bars", "first", "last");
+        foreach (var r in loaded.Data.Reports)
+        {
+            table.AddRow(
+                r.Symbol,
+                r.Sources.Count.ToString(CultureInfo.InvariantCulture),
+                r.RowsRead.ToString(CultureInfo.InvariantCulture),
+                r.RowsAccepted.ToString(CultureInfo.InvariantCulture),
+                r.Rejected.Count == 0 ? "0" : $"[red]{r.Rejected.Count}[/]",
+                r.Warnings.Count.ToString(CultureInfo.InvariantCulture),
+                r.MissingBars.ToString(CultureInfo.InvariantCulture),
+                $"{r.First:yyyy-MM-dd HH:mm}",
+                $"{r.Last:yyyy-MM-dd HH:mm}");
+        }
+
+        AnsiConsole.Write(table);
+        var unverified = loaded.Files.Where(f => f.Checksum == ChecksumStatus.Missing).ToList();
+        if (unverified.Count > 0)
+        {
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]{unverified.Count} archive(s) without a .CHECKSUM file (not verified):[/] {string.Join(", ", unverified.Select(f => f.Name))}");
+        }
+
+        var verified = loaded.Files.Count(f => f.Checksum == ChecksumStatus.Verified);
+        if (verified > 0)
+        {
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{verified} archive(s) verified against their .CHECKSUM");
+        }
+
+        var common = loaded.Data.CommonMissingOpenTimes();
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[bold]Missing in every symbol ({common.Count} open times, UTC):[/]");
+        foreach (var t in common)
+        {
+            AnsiConsole.WriteLine($"  {t:yyyy-MM-dd HH:mm}");
+        }
+
+        foreach (var r in loaded.Data.Reports)
+        {
+            var own = r.Gaps.Where(g => !common.Contains(g.First) || !common.Contains(g.Last)).ToList();
+            foreach (var g in own)
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]{r.Symbol}: {g.Count} missing bar(s) {g.First:yyyy-MM-dd HH:mm} .. {g.Last:yyyy-MM-dd HH:mm}[/]");
+            }
+
+            foreach (var rejected in r.Rejected.Take(20))
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{rejected.Source}:{rejected.Line}[/] {rejected.Reason}: {rejected.Detail}");
+            }
+
+            if (r.Rejected.Count > 20)
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{r.Symbol}: {r.Rejected.Count - 20} more rejected row(s); use --out for the full list[/]");
+            }
+        }
+    }
+
+    private static void Write(LoadedMarketData loaded, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var document = new
+        {
+            files = loaded.Files,
+            common_missing_open_times = loaded.Data.CommonMissingOpenTimes(),
+            symbols = loaded.Data.Reports.Select(r => new
+            {
+                r.Symbol,
+                interval = r.Interval.Code,
+                r.Sources,
+                r.RowsRead,
+                r.RowsAccepted,
+                r.First,
+                r.Last,
+                rejected = r.Rejected.Count,
+                zero_volume = r.Warnings.Count(w => w.Kind == KlineWarningKind.ZeroVolume),
+                gaps = r.Gaps,
+                warnings = r.Warnings,
+            }),
+        };
+        File.WriteAllText(Path.Combine(directory, "validation.json"), JsonSerializer.Serialize(document, BacktestReport.JsonOptions) + "\n");
+        var csv = new StringBuilder("symbol,source,line,open_time,reason,detail\n");
+        foreach (var r in loaded.Data.Reports)
+        {
+            foreach (var x in r.Rejected)
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"{r.Symbol},{x.Source},{x.Line},{x.OpenTime:yyyy-MM-ddTHH:mm:ssZ},{x.Reason},\"{x.Detail.Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n");
+            }
+        }
+
+        File.WriteAllText(Path.Combine(directory, "rejected.csv"), csv.ToString());
+    }
+}
