@@ -4,32 +4,44 @@ using static TorchSharp.torch;
 
 namespace Platform.Learning.Networks;
 
-/// <summary>The paper's Linear Q-network: flatten → Linear(window·features → hidden) → head. No activation anywhere.</summary>
+/// <summary>
+/// The paper's Linear Q-network, linear layers only and no activation: hidden = W·flatten(window) + U·extra + b, then
+/// the head. With extra inputs this equals one Linear over [window, extra]; it is split so windows can be encoded once.
+/// </summary>
 public sealed class LinearQNetwork : QNetwork
 {
-    private readonly Linear hidden;
+    private readonly Linear window;
+    private readonly Linear? extraLayer;
     private readonly QHead head;
 
     internal LinearQNetwork(QNetworkSpec spec)
         : base(nameof(LinearQNetwork), spec)
     {
-        hidden = nn.Linear(spec.StateSize, spec.HiddenSize);
+        window = nn.Linear(spec.WindowSize, spec.HiddenSize);
+        extraLayer = spec.ExtraInputs > 0 ? nn.Linear(spec.ExtraInputs, spec.HiddenSize, hasBias: false) : null;
         head = new QHead(spec.HiddenSize, spec.ActionCount, spec.Dueling);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input)
+    public override Tensor Encode(Tensor windows)
     {
         using var scope = torch.NewDisposeScope();
-        var flat = input.reshape(input.shape[0], Spec.StateSize);
-        return head.forward(hidden.forward(flat)).MoveToOuterDisposeScope();
+        return window.forward(windows.reshape(windows.shape[0], Spec.WindowSize)).MoveToOuterDisposeScope();
+    }
+
+    public override Tensor Decode(Tensor encoded, Tensor? extra)
+    {
+        using var scope = torch.NewDisposeScope();
+        var hidden = extraLayer is null || extra is null ? encoded : encoded + extraLayer.forward(extra);
+        return head.forward(hidden).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            hidden.Dispose();
+            window.Dispose();
+            extraLayer?.Dispose();
             head.Dispose();
         }
 

@@ -3,7 +3,12 @@ using static TorchSharp.torch;
 
 namespace Platform.Learning.Networks;
 
-/// <summary>A Q-network: [batch, window, features] → [batch, actions].</summary>
+/// <summary>
+/// A Q-network: states [batch, StateSize] → Q-values [batch, actions]. It is split in two so batch inference can encode
+/// each window once and then score it under several extra inputs (e.g. every position state):
+/// <see cref="Encode"/> maps windows [batch, window, features] to [batch, hidden]; <see cref="Decode"/> adds the extra
+/// inputs and yields Q-values.
+/// </summary>
 public abstract class QNetwork : nn.Module<Tensor, Tensor>
 {
     private static readonly Lock SeedLock = new();
@@ -36,7 +41,22 @@ public abstract class QNetwork : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>Copies every parameter and buffer of <paramref name="source"/> into this network (same spec required).</summary>
+    /// <summary>Windows [batch, window, features] (any strides) → encodings [batch, hidden].</summary>
+    public abstract Tensor Encode(Tensor windows);
+
+    /// <summary>Encodings [batch, hidden] and extra inputs [batch, extra] (null when the spec has none) → Q [batch, actions].</summary>
+    public abstract Tensor Decode(Tensor encoded, Tensor? extra);
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        var batch = input.shape[0];
+        var windows = input.narrow(1, 0, Spec.WindowSize).reshape(batch, Spec.WindowLength, Spec.FeatureCount);
+        var extra = Spec.ExtraInputs > 0 ? input.narrow(1, Spec.WindowSize, Spec.ExtraInputs) : null;
+        return Decode(Encode(windows), extra).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Copies every parameter of <paramref name="source"/> into this network (same spec required).</summary>
     public void CopyWeightsFrom(QNetwork source)
     {
         ArgumentNullException.ThrowIfNull(source);

@@ -11,8 +11,9 @@ public enum QNetworkKind
 }
 
 /// <summary>
-/// The shape of a Q-network. Input is a state of <see cref="WindowLength"/> steps × <see cref="FeatureCount"/> features
-/// per step (batch-first: [batch, window, features]); output is one Q-value per action.
+/// The shape of a Q-network. A state is a flat row of <see cref="StateSize"/> floats: a window of
+/// <see cref="WindowLength"/> steps × <see cref="FeatureCount"/> features (oldest step first), followed by
+/// <see cref="ExtraInputs"/> per-state scalars such as the position held. Output is one Q-value per action.
 /// </summary>
 public sealed record QNetworkSpec
 {
@@ -26,11 +27,16 @@ public sealed record QNetworkSpec
 
     public int ActionCount { get; init; } = 3;
 
+    /// <summary>Scalars after the window (e.g. the position held); they join the network after the window encoder.</summary>
+    public int ExtraInputs { get; init; }
+
     /// <summary>Dueling head: Q = V + A − mean(A), both streams linear. Off by default (the paper has a plain head).</summary>
     public bool Dueling { get; init; }
 
-    /// <summary>Floats in one state.</summary>
-    public int StateSize => WindowLength * FeatureCount;
+    public int WindowSize => WindowLength * FeatureCount;
+
+    /// <summary>Floats in one state: the window, then the extra inputs.</summary>
+    public int StateSize => WindowSize + ExtraInputs;
 
     public IReadOnlyList<string> Validate()
     {
@@ -53,6 +59,11 @@ public sealed record QNetworkSpec
         if (HiddenSize is < 1 or > 8192)
         {
             errors.Add($"hidden size must be in [1, 8192] (got {HiddenSize})");
+        }
+
+        if (ExtraInputs is < 0 or > 64)
+        {
+            errors.Add($"extra inputs must be in [0, 64] (got {ExtraInputs})");
         }
 
         if (ActionCount < 2)

@@ -36,7 +36,7 @@ public sealed class DqnLearner : IDisposable
     private readonly Tensor batchRewards;
     private readonly Tensor batchDones;
     private readonly Tensor singleState;
-    private readonly long[] batchShape;
+
 
     /// <param name="initialWeights">Start from these weights (e.g. a checkpoint) instead of a fresh seeded initialisation.</param>
     public DqnLearner(DqnOptions options, QNetwork? initialWeights = null)
@@ -63,13 +63,13 @@ public sealed class DqnLearner : IDisposable
         optimizer = torch.optim.Adam(policyParameters, options.LearningRate);
         sampler = new Random(options.Seed);
 
-        batchShape = [options.BatchSize, spec.WindowLength, spec.FeatureCount];
+        long[] batchShape = [options.BatchSize, spec.StateSize];
         batchStates = torch.zeros(batchShape);
         batchNextStates = torch.zeros(batchShape);
         batchActions = torch.zeros([options.BatchSize], ScalarType.Int64);
         batchRewards = torch.zeros([options.BatchSize]);
         batchDones = torch.zeros([options.BatchSize]);
-        singleState = torch.zeros([1, spec.WindowLength, spec.FeatureCount]);
+        singleState = torch.zeros([1, spec.StateSize]);
     }
 
     public DqnOptions Options => options;
@@ -156,7 +156,7 @@ public sealed class DqnLearner : IDisposable
         TargetSyncs++;
     }
 
-    /// <summary>argmax_a Q(state, a) of the chosen network for one state of <c>window × features</c> floats.</summary>
+    /// <summary>argmax_a Q(state, a) of the chosen network for one state of <see cref="QNetworkSpec.StateSize"/> floats.</summary>
     public int GreedyAction(ReadOnlySpan<float> state, NetworkRole role)
     {
         CheckStates(state, 1);
@@ -188,7 +188,7 @@ public sealed class DqnLearner : IDisposable
         {
             var rows = Math.Min(InferenceChunk, count - start);
             using var scope = torch.NewDisposeScope();
-            var input = torch.empty([rows, spec.WindowLength, spec.FeatureCount]);
+            var input = torch.empty([rows, spec.StateSize]);
             states.Slice(start * spec.StateSize, rows * spec.StateSize).CopyTo(Floats(input));
             var q = network.forward(input).contiguous();
             MemoryMarshal.Cast<byte, float>(q.bytes).CopyTo(destination.Slice(start * spec.ActionCount, rows * spec.ActionCount));
