@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Platform.Learning.Networks;
 
 /// <summary>Which Q-network architecture: the paper compares a purely linear network with an LSTM.</summary>
@@ -33,9 +35,11 @@ public sealed record QNetworkSpec
     /// <summary>Dueling head: Q = V + A − mean(A), both streams linear. Off by default (the paper has a plain head).</summary>
     public bool Dueling { get; init; }
 
+    [JsonIgnore]
     public int WindowSize => WindowLength * FeatureCount;
 
     /// <summary>Floats in one state: the window, then the extra inputs.</summary>
+    [JsonIgnore]
     public int StateSize => WindowSize + ExtraInputs;
 
     public IReadOnlyList<string> Validate()

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Platform.Learning.Networks;
 using Platform.Learning.Replay;
 using TorchSharp;
@@ -98,7 +97,7 @@ public sealed class DqnLearner : IDisposable
         }
 
         replay.Sample(sampler, new TransitionBatchSpans(
-            Floats(batchStates), MemoryMarshal.Cast<byte, long>(batchActions.bytes), Floats(batchRewards), Floats(batchNextStates), Floats(batchDones)));
+            Floats(batchStates), TensorMemory.Longs(batchActions), Floats(batchRewards), Floats(batchNextStates), Floats(batchDones)));
 
         float loss;
         using (var scope = torch.NewDisposeScope())
@@ -191,7 +190,7 @@ public sealed class DqnLearner : IDisposable
             var input = torch.empty([rows, spec.StateSize]);
             states.Slice(start * spec.StateSize, rows * spec.StateSize).CopyTo(Floats(input));
             var q = network.forward(input).contiguous();
-            MemoryMarshal.Cast<byte, float>(q.bytes).CopyTo(destination.Slice(start * spec.ActionCount, rows * spec.ActionCount));
+            Floats(q).CopyTo(destination.Slice(start * spec.ActionCount, rows * spec.ActionCount));
         }
     }
 
@@ -218,6 +217,5 @@ public sealed class DqnLearner : IDisposable
         }
     }
 
-    /// <summary>The storage of a contiguous CPU float tensor as a span (no copy).</summary>
-    private static Span<float> Floats(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
+    private static Span<float> Floats(Tensor tensor) => TensorMemory.Floats(tensor);
 }
