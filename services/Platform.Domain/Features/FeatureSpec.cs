@@ -62,6 +62,8 @@ public sealed record FeatureSpec(string Name, int Version, int WindowLength, int
     public IReadOnlyList<string> FeatureNames =>
         [.. Inputs.SelectMany(i => i.Features.Select(f => $"{i.Symbol}.{JsonNamingPolicy.SnakeCaseLower.ConvertName(f.ToString())}"))];
 
+    /// <remarks>Not serialised: it is computed from the serialised form (serialising it would recurse forever).</remarks>
+    [JsonIgnore]
     public string ContentHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson())));
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
