@@ -10,6 +10,7 @@ internal static class PlatformCommandLine
     {
         var root = new RootCommand("Platform: MLOps for reinforcement-learning crypto trading (Binance klines, DQN agents, Temporal, MLflow).");
         root.Subcommands.Add(DataCommands.Create());
+        root.Subcommands.Add(FeatureCommands.Create());
         root.Subcommands.Add(BacktestCommands.Create());
         root.Subcommands.Add(ResearchCommands.Create());
         root.Subcommands.Add(BenchCommands.Create());

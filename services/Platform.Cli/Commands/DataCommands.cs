@@ -14,9 +14,73 @@ internal static class DataCommands
 {
     public static Command Create()
     {
-        var data = new Command("data", "Market data: validate kline files");
+        var data = new Command("data", "Market data: validate and download kline files");
         data.Subcommands.Add(Validate());
+        data.Subcommands.Add(Download());
         return data;
+    }
+
+    private static Command Download()
+    {
+        var symbols = new Option<string>("--symbols") { Description = "Comma-separated symbols", DefaultValueFactory = _ => "BTCUSDT,ETHUSDT,BNBUSDT,LTCUSDT,XRPUSDT" };
+        var interval = CommonOptions.Interval();
+        var from = new Option<string>("--from") { Description = "Start (UTC date, inclusive)", Required = true };
+        var to = new Option<string>("--to") { Description = "End (UTC date, exclusive)", Required = true };
+        var source = new Option<string>("--source") { Description = "'vision': data.binance.vision monthly archives with checksums; 'rest': the /api/v3/klines endpoint", DefaultValueFactory = _ => "vision" };
+        var baseUrl = new Option<string?>("--base-url") { Description = "Override the server address (a mirror, or a local test server)" };
+        var output = CommonOptions.Out("data/downloads");
+        var command = new Command("download", "Download klines from Binance (needs network access; resumable: verified files are not fetched again)")
+        {
+            symbols, interval, from, to, source, baseUrl, output,
+        };
+        command.SetAction((parse, cancellationToken) => CliRunner.RunAsync(async () =>
+        {
+            var start = CommonOptions.ParseTime(parse.GetValue(from), "--from")!.Value;
+            var end = CommonOptions.ParseTime(parse.GetValue(to), "--to")!.Value;
+            if (end <= start)
+            {
+                throw new ArgumentException("--to must be after --from");
+            }
+
+            var kind = parse.GetValue(source);
+            if (kind is not ("vision" or "rest"))
+            {
+                throw new ArgumentException($"--source: '{kind}' is not 'vision' or 'rest'");
+            }
+
+            Uri? custom = null;
+            if (parse.GetValue(baseUrl) is { } url && !Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out custom))
+            {
+                throw new ArgumentException($"--base-url: '{url}' is not an absolute URL");
+            }
+
+            var klineInterval = CommonOptions.ParseInterval(parse.GetValue(interval)!);
+            var directory = parse.GetValue(output)!;
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+            var downloader = new BinanceDataDownloader(http, custom ?? BinanceDataDownloader.DefaultVisionBase, custom ?? BinanceDataDownloader.DefaultRestBase);
+            var files = new List<DownloadedFile>();
+            foreach (var symbol in parse.GetValue(symbols)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()))
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{symbol}: downloading ({kind})");
+                if (kind == "vision")
+                {
+                    files.AddRange(await downloader.DownloadMonthlyAsync(symbol, klineInterval, start, end, directory, null, cancellationToken));
+                }
+                else
+                {
+                    files.Add(await downloader.DownloadRestAsync(symbol, klineInterval, start, end, directory, null, cancellationToken));
+                }
+            }
+
+            foreach (var file in files)
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  {file.Name}: {file.Outcome} ({file.Bytes:N0} bytes)");
+            }
+
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"next: [blue]./platform data validate --data {directory}[/]");
+            return files.Any(f => f.Outcome != DownloadOutcome.NotPublished) ? 0 : 4;
+        }));
+        return command;
     }
 
     private static Command Validate()
@@ -130,7 +194,7 @@ internal static class DataCommands
         {
             foreach (var x in r.Rejected)
             {
-                csv.Append(CultureInfo.InvariantCulture, $"{r.Symbol},{x.Source},{x.Line},{x.OpenTime:yyyy-MM-ddTHH:mm:ssZ},{x.Reason},\"{x.Detail.Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{r.Symbol},{x.Source},{x.Line},{x.OpenTime:yyyy-MM-ddTHH:mm:ssZ},{JsonNamingPolicy.SnakeCaseLower.ConvertName(x.Reason.ToString())},\"{x.Detail.Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n");
             }
         }
 

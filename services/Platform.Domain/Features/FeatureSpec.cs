@@ -54,15 +54,17 @@ public sealed record FeatureSpec(string Name, int Version, int WindowLength, int
             new("LTCUSDT", [FeatureKind.LogReturn, FeatureKind.LogVolumeRatio]),
         ]);
 
+    [JsonIgnore]
     public int FeatureCount => Inputs.Sum(i => i.Features.Count);
 
+    [JsonIgnore]
     public IEnumerable<string> Symbols => Inputs.Select(i => i.Symbol);
 
     /// <summary>Column names, e.g. "BTCUSDT.log_return", in matrix order.</summary>
+    [JsonIgnore]
     public IReadOnlyList<string> FeatureNames =>
         [.. Inputs.SelectMany(i => i.Features.Select(f => $"{i.Symbol}.{JsonNamingPolicy.SnakeCaseLower.ConvertName(f.ToString())}"))];
 
-    /// <remarks>Not serialised: it is computed from the serialised form (serialising it would recurse forever).</remarks>
     [JsonIgnore]
     public string ContentHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson())));
 
