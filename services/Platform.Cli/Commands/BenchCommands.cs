@@ -4,6 +4,9 @@ using System.Text.Json;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;
+using Platform.Learning;
+using Platform.Learning.Benchmarks;
+using Platform.Learning.Networks;
 using Platform.MarketData;
 
 namespace Platform.Cli.Commands;
@@ -15,8 +18,62 @@ internal static class BenchCommands
     {
         var bench = new Command("bench", "Benchmarks (print JSON lines)");
         bench.Subcommands.Add(Backtest());
+        bench.Subcommands.Add(Dqn());
         return bench;
     }
+
+    private static Command Dqn()
+    {
+        var model = new Option<string>("--model") { Description = "Q-network: linear or lstm", Required = true };
+        var updates = new Option<int>("--updates") { Description = "Timed updates per implementation (after a warm-up)", DefaultValueFactory = _ => 2_000 };
+        var rounds = new Option<int>("--rounds") { Description = "Alternating rounds of platform and bare TorchSharp; the best of each is reported", DefaultValueFactory = _ => 2 };
+        var command = new Command("dqn", "DQN reference workload (24×20 state, batch 64, replay 10,000, Adam 1e-3, one thread): platform vs bare TorchSharp") { model, updates, rounds };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var kind = ParseModel(parse.GetValue(model)!);
+            var count = parse.GetValue(updates);
+            var roundCount = parse.GetValue(rounds);
+            if (count < 1 || roundCount < 1)
+            {
+                throw new ArgumentException("--updates and --rounds must be at least 1");
+            }
+
+            TorchRuntime.UseThreads(1);
+            var platform = new List<DqnBenchmarkResult>();
+            var bare = new List<DqnBenchmarkResult>();
+            for (var round = 0; round < roundCount; round++)
+            {
+                bare.Add(DqnBenchmark.RunBareTorchSharp(kind, count));
+                platform.Add(DqnBenchmark.RunPlatform(kind, count));
+            }
+
+            var best = platform.MaxBy(r => r.UpdatesPerSecond)!;
+            var bestBare = bare.MaxBy(r => r.UpdatesPerSecond)!;
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["model"] = kind == QNetworkKind.Linear ? "linear" : "lstm",
+                ["updates_per_s"] = Math.Round(best.UpdatesPerSecond, 1),
+                ["infer_us_p50"] = Math.Round(platform.Min(r => r.InferenceMicrosP50), 1),
+                ["infer_us_p99"] = Math.Round(platform.Min(r => r.InferenceMicrosP99), 1),
+                ["bare_torchsharp"] = new Dictionary<string, double>
+                {
+                    ["updates_per_s"] = Math.Round(bestBare.UpdatesPerSecond, 1),
+                    ["infer_us_p50"] = Math.Round(bare.Min(r => r.InferenceMicrosP50), 1),
+                    ["infer_us_p99"] = Math.Round(bare.Min(r => r.InferenceMicrosP99), 1),
+                },
+                ["platform_vs_bare"] = Math.Round(best.UpdatesPerSecond / bestBare.UpdatesPerSecond, 3),
+            }));
+            return 0;
+        }));
+        return command;
+    }
+
+    internal static QNetworkKind ParseModel(string text) => text.ToUpperInvariant() switch
+    {
+        "LINEAR" => QNetworkKind.Linear,
+        "LSTM" => QNetworkKind.Lstm,
+        _ => throw new ArgumentException($"--model: '{text}' is not 'linear' or 'lstm'"),
+    };
 
     private static Command Backtest()
     {

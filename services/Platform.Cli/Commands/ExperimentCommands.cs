@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Globalization;
+using Platform.Learning;
+using Platform.Learning.Agents;
+using Platform.Learning.Experiments;
+using Platform.Learning.Networks;
+using Spectre.Console;
+
+namespace Platform.Cli.Commands;
+
+/// <summary>`platform experiment paper`: the paper's experiment end to end (train, validate, trade; online learning on and off; baselines).</summary>
+internal static class ExperimentCommands
+{
+    public static Command Create()
+    {
+        var experiment = new Command("experiment", "Reproducible experiments");
+        experiment.Subcommands.Add(Paper());
+        return experiment;
+    }
+
+    private static Command Paper()
+    {
+        var data = CommonOptions.Data();
+        var interval = CommonOptions.Interval();
+        var symbol = CommonOptions.Symbol();
+        var train = new Option<string>("--train") { Description = "Training range FROM:TO (UTC, end exclusive)", DefaultValueFactory = _ => "2021-01-01:2022-01-01" };
+        var validate = new Option<string>("--validate") { Description = "Validation range FROM:TO: picks the best epoch, stops training early", DefaultValueFactory = _ => "2022-01-01:2023-01-01" };
+        var trade = new Option<string>("--trade") { Description = "Trading range FROM:TO, e.g. 2022-12-01:2023-01-01", Required = true };
+        var seed = CommonOptions.Seed();
+        var maxEpochs = new Option<int?>("--max-epochs") { Description = "Most training epochs per agent (default: 10 Linear, 6 LSTM)" };
+        var onlineSync = new Option<int>("--online-sync-every") { Description = "Online learning: refresh the acting (target) network from the policy network every K steps", DefaultValueFactory = _ => 24 };
+        var sequential = new Option<bool>("--sequential") { Description = "Train the agents one after the other instead of side by side" };
+        var output = CommonOptions.Out("out/experiment");
+        var trading = new TradingOptionSet();
+        var command = new Command("paper", "The paper's experiment: train Linear- and LSTM-DQN, select on validation, trade with online learning off and on, compare with baselines; writes summary.md, summary.json, charts and models")
+        {
+            data, interval, symbol, train, validate, trade, seed, maxEpochs, onlineSync, sequential, output,
+        };
+        trading.AddTo(command);
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var tradedSymbol = parse.GetValue(symbol)!.ToUpperInvariant();
+            var tradingOptions = trading.Read(parse, tradedSymbol);
+            var (trainFrom, trainTo) = CommonOptions.ParseRange(parse.GetValue(train)!, "--train");
+            var (validateFrom, validateTo) = CommonOptions.ParseRange(parse.GetValue(validate)!, "--validate");
+            var (tradeFrom, tradeTo) = CommonOptions.ParseRange(parse.GetValue(trade)!, "--trade");
+            var seedValue = parse.GetValue(seed);
+            var epochs = parse.GetValue(maxEpochs);
+            if (epochs is < 1)
+            {
+                throw new ArgumentException("--max-epochs must be at least 1");
+            }
+
+            var online = new OnlineLearningOptions { SyncEverySteps = parse.GetValue(onlineSync) };
+            DqnAgentOptions Agent(QNetworkKind kind)
+            {
+                var defaults = DqnAgentOptions.Default(kind, seedValue);
+                return defaults with { MaxEpochs = epochs ?? defaults.MaxEpochs, Online = online };
+            }
+
+            var options = new PaperExperimentOptions
+            {
+                Train = new DateRange(trainFrom, trainTo),
+                Validate = new DateRange(validateFrom, validateTo),
+                Trade = new DateRange(tradeFrom, tradeTo),
+                Trading = tradingOptions,
+                Agents = [("dqn-linear", Agent(QNetworkKind.Linear)), ("dqn-lstm", Agent(QNetworkKind.Lstm))],
+                Seed = seedValue,
+                Parallel = !parse.GetValue(sequential),
+            };
+            var problems = options.Problems();
+            if (problems.Count > 0)
+            {
+                throw new ArgumentException(string.Join("; ", problems));
+            }
+
+            var loaded = DataLoading.Load(parse.GetValue(data)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. options.Features.Symbols.Append(tradedSymbol).Distinct()]);
+            TorchRuntime.UseThreads(1);
+            PaperExperimentResult? result = null;
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var bars = new ProgressBars(ctx, options);
+                    result = PaperExperiment.Run(loaded.Data, options, bars);
+                    bars.Complete();
+                });
+
+            var directory = parse.GetValue(output)!;
+            ExperimentReport.Write(result!, directory);
+            BacktestCommands.PrintMetrics([.. result!.Agents.SelectMany(a => new[] { a.Greedy, a.Online }), .. result.Baselines]);
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"experiment took {result.Elapsed.TotalSeconds:0}s; report: [blue]{Path.Combine(directory, "summary.md")}[/]");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>One bar per agent for training and one for online trading; updated from the agents' threads.</summary>
+    private sealed class ProgressBars : IExperimentProgress
+    {
+        private readonly Dictionary<string, ProgressTask> training = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, ProgressTask> trading = new(StringComparer.Ordinal);
+
+        public ProgressBars(ProgressContext context, PaperExperimentOptions options)
+        {
+            foreach (var (name, _) in options.Agents)
+            {
+                training[name] = context.AddTask($"train {name}", maxValue: 1);
+                trading[name] = context.AddTask($"trade {name} (online learning)", autoStart: false, maxValue: 1);
+            }
+        }
+
+        public void Training(TrainingProgress progress)
+        {
+            var task = training[progress.Agent];
+            task.MaxValue = Math.Max(1, progress.PlannedSteps);
+            task.Value = progress.Steps;
+            task.Description = progress.LastValidationScore is { } score
+                ? $"train {progress.Agent} epoch {progress.Epoch}/{progress.MaxEpochs} (validation {score:0.00})"
+                : $"train {progress.Agent} epoch {progress.Epoch}/{progress.MaxEpochs}";
+        }
+
+        public void Trading(string agent, int rowsDone, int rows)
+        {
+            var task = trading[agent];
+            if (!task.IsStarted)
+            {
+                task.StartTask();
+            }
+
+            task.MaxValue = Math.Max(1, rows);
+            task.Value = rowsDone;
+        }
+
+        public void Complete()
+        {
+            foreach (var task in training.Values.Concat(trading.Values))
+            {
+                task.Value = task.MaxValue;
+                task.StopTask();
+            }
+        }
+    }
+}

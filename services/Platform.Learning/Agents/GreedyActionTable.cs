@@ -1,0 +1,96 @@
+using Platform.Domain.Trading;
+using Platform.Learning.Networks;
+using TorchSharp;
+
+namespace Platform.Learning.Agents;
+
+/// <summary>
+/// The greedy action of a network for every row of a range and every position state, computed up front in large
+/// batches: each window is encoded once (windows are strided views of the feature matrix, not copies), then decoded
+/// for each possible number of open lots. Decisions during the (exact, sequential) backtest are then table look-ups.
+/// </summary>
+public sealed class GreedyActionTable
+{
+    private const int ChunkRows = 4096;
+    private readonly byte[] actions;
+    private readonly int positions;
+
+    private GreedyActionTable(int startRow, int endRow, int positions, byte[] actions)
+    {
+        StartRow = startRow;
+        EndRow = endRow;
+        this.positions = positions;
+        this.actions = actions;
+    }
+
+    public int StartRow { get; }
+
+    public int EndRow { get; }
+
+    /// <summary>The greedy action at <paramref name="row"/> holding <paramref name="openLots"/>; Hold where no full window exists.</summary>
+    public TradeAction At(int row, int openLots) => (TradeAction)actions[((row - StartRow) * positions) + openLots];
+
+    public static GreedyActionTable Compute(QNetwork network, AgentStates states, int startRow, int endRow)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(states);
+        var spec = network.Spec;
+        if (spec.WindowLength != states.WindowLength || spec.FeatureCount != states.FeatureCount || spec.ExtraInputs != 1)
+        {
+            throw new ArgumentException($"The network takes {spec.WindowLength}×{spec.FeatureCount} windows and {spec.ExtraInputs} extra inputs; the states are {states.WindowLength}×{states.FeatureCount} plus the position.");
+        }
+
+        if (startRow < 0 || endRow > states.Features.Rows || startRow >= endRow)
+        {
+            throw new ArgumentOutOfRangeException(nameof(startRow), $"Rows [{startRow}, {endRow}) are not a range of the {states.Features.Rows} feature rows.");
+        }
+
+        var positions = states.MaxLots + 1;
+        var table = new byte[(endRow - startRow) * positions];
+        var first = Math.Max(startRow, states.FirstObservableRow);
+        if (first < endRow)
+        {
+            Fill(network, states, first, endRow, table, (first - startRow) * positions, positions);
+        }
+
+        return new GreedyActionTable(startRow, endRow, positions, table);
+    }
+
+    private static void Fill(QNetwork network, AgentStates states, int first, int end, byte[] table, int offset, int positions)
+    {
+        var window = states.WindowLength;
+        var width = states.FeatureCount;
+        var firstInput = first - window + 1;
+        network.eval();
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var features = torch.empty([end - firstInput, width]);
+        states.Features.Values.AsSpan(firstInput * width, (end - firstInput) * width).CopyTo(TensorMemory.Floats(features));
+        for (var chunkStart = 0; chunkStart < end - first; chunkStart += ChunkRows)
+        {
+            using var chunkScope = torch.NewDisposeScope();
+            var rows = Math.Min(ChunkRows, end - first - chunkStart);
+
+            // unfold gives [rows, features, window]; transposing yields the windows [rows, window, features] as a view.
+            var windows = features.narrow(0, chunkStart, rows + window - 1).unfold(0, window, 1).transpose(1, 2);
+            var encoded = network.Encode(windows);
+            var best = new long[rows * positions];
+            for (var lots = 0; lots < positions; lots++)
+            {
+                var position = torch.full([rows, 1], states.PositionInput(lots));
+                var greedy = network.Decode(encoded, position).argmax(1).contiguous();
+                var span = TensorMemory.Longs(greedy);
+                for (var r = 0; r < rows; r++)
+                {
+                    best[(r * positions) + lots] = span[r];
+                }
+            }
+
+            var destination = table.AsSpan(offset + (chunkStart * positions), rows * positions);
+            for (var i = 0; i < destination.Length; i++)
+            {
+                destination[i] = (byte)best[i];
+            }
+        }
+    }
+}
