@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.Mlflow.Server.Endpoints;
@@ -66,6 +68,8 @@ public sealed class MlflowLocalServer : IAsyncDisposable
     public const string InstrumentationName = "Platform.Mlflow.Server";
 
     private static readonly ActivitySource Source = new(InstrumentationName);
+    private static readonly Meter ServerMeter = new(InstrumentationName);
+    private static readonly Counter<long> ErrorCounter = ServerMeter.CreateCounter<long>("mlflow.server.errors", description: "Requests answered with an MLflow error, by error code.");
 
     private readonly WebApplication _app;
     private readonly SqliteDatabase _database;
@@ -120,7 +124,7 @@ public sealed class MlflowLocalServer : IAsyncDisposable
             app.Use((context, next) => HandleErrorsAsync(context, next, logger));
             ApiEndpoints.Map(app, tracking, registry, artifacts);
             UiEndpoints.Map(app, tracking, registry);
-            app.MapFallback(context => Http.WriteErrorAsync(context.Response, MlflowErrorCodes.EndpointNotFound, $"No API endpoint {context.Request.Method} {context.Request.Path}."));
+            app.MapFallback(NoEndpointAsync);
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -151,6 +155,20 @@ public sealed class MlflowLocalServer : IAsyncDisposable
         _database.Dispose();
     }
 
+    /// <summary>Unknown path: 404; known path with another method: 405 (as Flask answers MLflow clients); both ENDPOINT_NOT_FOUND.</summary>
+    private static async Task NoEndpointAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var known = context.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Any(e => string.Equals(e.RoutePattern.RawText, path, StringComparison.Ordinal));
+        await Http.WriteErrorAsync(
+            context.Response,
+            MlflowErrorCodes.EndpointNotFound,
+            known ? $"Method {context.Request.Method} is not allowed for {path}." : $"No API endpoint {context.Request.Method} {path}.",
+            known ? StatusCodes.Status405MethodNotAllowed : null).ConfigureAwait(false);
+    }
+
     /// <summary>Turns every failure into MLflow's {error_code, message} body: never a 500 page with a stack trace.</summary>
     private static async Task HandleErrorsAsync(HttpContext context, Func<Task> next, ILogger logger)
     {
@@ -160,13 +178,13 @@ public sealed class MlflowLocalServer : IAsyncDisposable
             await next().ConfigureAwait(false);
             if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !context.Response.HasStarted)
             {
-                await Http.WriteErrorAsync(context.Response, MlflowErrorCodes.EndpointNotFound, $"Method {context.Request.Method} is not allowed for {context.Request.Path}.").ConfigureAwait(false);
-                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                await Http.WriteErrorAsync(context.Response, MlflowErrorCodes.EndpointNotFound, $"Method {context.Request.Method} is not allowed for {context.Request.Path}.", StatusCodes.Status405MethodNotAllowed).ConfigureAwait(false);
             }
         }
         catch (MlflowException ex) when (!context.Response.HasStarted)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.ErrorCode);
+            ErrorCounter.Add(1, new KeyValuePair<string, object?>("error_code", ex.ErrorCode));
             await Http.WriteErrorAsync(context.Response, ex.ErrorCode, ex.Message).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
@@ -180,6 +198,7 @@ public sealed class MlflowLocalServer : IAsyncDisposable
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            ErrorCounter.Add(1, new KeyValuePair<string, object?>("error_code", MlflowErrorCodes.InternalError));
             ServerLog.UnhandledError(logger, ex, context.Request.Method, context.Request.Path.Value ?? "");
             await Http.WriteErrorAsync(context.Response, MlflowErrorCodes.InternalError, "Internal server error; see the server log.").ConfigureAwait(false);
         }

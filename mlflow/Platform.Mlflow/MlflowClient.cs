@@ -6,6 +6,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Mlflow.Protocol;
 
 namespace Platform.Mlflow;
@@ -37,16 +39,17 @@ public sealed partial class MlflowClient : IDisposable
     private readonly bool _ownsHttpClient;
     private readonly MlflowClientOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly Uri _baseUri;
     private readonly AuthenticationHeaderValue? _authorization;
 
     /// <summary>Creates a client over an existing HttpClient (for example a typed client from IHttpClientFactory).</summary>
-    public MlflowClient(HttpClient httpClient, MlflowClientOptions options, TimeProvider? timeProvider = null)
-        : this(httpClient, options, timeProvider, ownsHttpClient: false)
+    public MlflowClient(HttpClient httpClient, MlflowClientOptions options, TimeProvider? timeProvider = null, ILogger<MlflowClient>? logger = null)
+        : this(httpClient, options, timeProvider, logger, ownsHttpClient: false)
     {
     }
 
-    private MlflowClient(HttpClient httpClient, MlflowClientOptions options, TimeProvider? timeProvider, bool ownsHttpClient)
+    private MlflowClient(HttpClient httpClient, MlflowClientOptions options, TimeProvider? timeProvider, ILogger? logger, bool ownsHttpClient)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(options);
@@ -55,6 +58,7 @@ public sealed partial class MlflowClient : IDisposable
         _ownsHttpClient = ownsHttpClient;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
         var root = options.TrackingUri.AbsoluteUri;
         _baseUri = new Uri(root.EndsWith('/') ? root : root + "/");
         _authorization = options.Token is not null
@@ -68,14 +72,14 @@ public sealed partial class MlflowClient : IDisposable
     public Uri TrackingUri => _options.TrackingUri;
 
     /// <summary>Creates a client that owns its HttpClient (disposed with the client).</summary>
-    public static MlflowClient Create(MlflowClientOptions options, TimeProvider? timeProvider = null)
+    public static MlflowClient Create(MlflowClientOptions options, TimeProvider? timeProvider = null, ILogger<MlflowClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
         // Per-attempt timeouts are enforced by the client; the HttpClient's own timeout must not cut retries short.
         var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        return new MlflowClient(http, options, timeProvider, ownsHttpClient: true);
+        return new MlflowClient(http, options, timeProvider, logger, ownsHttpClient: true);
     }
 
     /// <summary>Creates a client from MLFLOW_TRACKING_URI and the other MLflow environment variables.</summary>
@@ -171,6 +175,7 @@ public sealed partial class MlflowClient : IDisposable
                     throw new MlflowException(MlflowErrorCodes.TemporarilyUnavailable, $"MLflow request {operation} to {_options.TrackingUri} {what}, after {attempt + 1} attempt(s).", HttpStatusCode.ServiceUnavailable, ex);
                 }
 
+                ClientLog.Retrying(_logger, operation, attempt + 1, ex is OperationCanceledException ? "timeout" : "connection failure");
                 await DelayBeforeRetryAsync(attempt, null, operation, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -183,6 +188,7 @@ public sealed partial class MlflowClient : IDisposable
             if (TransientStatuses.Contains(response.StatusCode) && attempt < _options.MaxRetries)
             {
                 var retryAfter = response.Headers.RetryAfter?.Delta;
+                ClientLog.Retrying(_logger, operation, attempt + 1, "HTTP " + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
                 response.Dispose();
                 await DelayBeforeRetryAsync(attempt, retryAfter, operation, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -235,4 +241,11 @@ public sealed partial class MlflowClient : IDisposable
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>The client's structured log messages (no URLs with credentials, no headers).</summary>
+internal static partial class ClientLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MLflow {Operation} attempt {Attempt} failed ({Reason}); retrying")]
+    public static partial void Retrying(ILogger logger, string operation, int attempt, string reason);
 }

@@ -18,7 +18,7 @@ public sealed class MlflowCommandsTests
             var exitCode = await PlatformCommandLine.RunAsync(args);
 
             Assert.NotEqual(0, exitCode);
-            Assert.StartsWith("platform mlflow server: ", error.ToString(), StringComparison.Ordinal);
+            Assert.StartsWith("platform mlflow: ", error.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
             Assert.False(Directory.Exists(store));
         }

@@ -102,6 +102,13 @@ public sealed class LocalServerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task WrongMethod_Returns405WithMlflowErrorBody()
+    {
+        var response = await _http.GetAsync("api/2.0/mlflow/runs/log-metric");
+        await AssertErrorAsync(response, HttpStatusCode.MethodNotAllowed, MlflowErrorCodes.EndpointNotFound);
+    }
+
+    [Fact]
     public async Task UnknownRun_Returns404ResourceDoesNotExist()
     {
         var response = await _http.GetAsync("api/2.0/mlflow/runs/get?run_id=nope");

@@ -73,10 +73,10 @@ internal static class Http
 
     public static IResult Empty() => Results.Json(new EmptyResponse(), Json.EmptyResponse);
 
-    public static async Task WriteErrorAsync(HttpResponse response, string errorCode, string message)
+    public static async Task WriteErrorAsync(HttpResponse response, string errorCode, string message, int? statusCode = null)
     {
         response.Clear();
-        response.StatusCode = (int)MlflowErrorCodes.ToHttpStatus(errorCode);
+        response.StatusCode = statusCode ?? (int)MlflowErrorCodes.ToHttpStatus(errorCode);
         response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(response.Body, new ErrorResponse(errorCode, message), Json.ErrorResponse).ConfigureAwait(false);
     }

@@ -340,10 +340,7 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
                 }
             }
 
-            foreach (var metric in metrics)
-            {
-                InsertMetric(c, t, request.RunId!, metric);
-            }
+            InsertMetrics(c, t, request.RunId!, metrics);
 
             foreach (var tag in tags)
             {
@@ -428,15 +425,23 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         return database.Execute((c, t) => LoadRunInfo(c, t, runId!))?.ArtifactUri ?? throw RunNotFound(runId);
     }
 
-    private static void InsertMetric(SqliteConnection c, SqliteTransaction? t, string runId, Metric metric)
+    private static void InsertMetrics(SqliteConnection c, SqliteTransaction? t, string runId, IReadOnlyList<Metric> metrics)
     {
         // SQLite stores NaN as NULL; a NULL value therefore reads back as NaN.
-        object? value = double.IsNaN(metric.Value) ? null : metric.Value;
-        Exec(c, t, "INSERT INTO metrics (run_id, key, value, timestamp, step) VALUES ($run, $key, $value, $ts, $step)", ("$run", runId), ("$key", metric.Key), ("$value", value), ("$ts", metric.Timestamp), ("$step", metric.Step));
-        var latest = Query(c, t, "SELECT key, value, timestamp, step FROM latest_metrics WHERE run_id = $run AND key = $key", ReadMetric, ("$run", runId), ("$key", metric.Key)).FirstOrDefault();
-        if (latest is null || IsNewer(metric, latest))
+        static object? Stored(double value) => double.IsNaN(value) ? null : value;
+        foreach (var metric in metrics)
         {
-            Exec(c, t, "INSERT OR REPLACE INTO latest_metrics VALUES ($run, $key, $value, $ts, $step)", ("$run", runId), ("$key", metric.Key), ("$value", value), ("$ts", metric.Timestamp), ("$step", metric.Step));
+            Exec(c, t, "INSERT INTO metrics (run_id, key, value, timestamp, step) VALUES ($run, $key, $value, $ts, $step)", ("$run", runId), ("$key", metric.Key), ("$value", Stored(metric.Value)), ("$ts", metric.Timestamp), ("$step", metric.Step));
+        }
+
+        foreach (var group in metrics.GroupBy(m => m.Key))
+        {
+            var newest = group.Aggregate((best, next) => IsNewer(next, best) ? next : best);
+            var latest = Query(c, t, "SELECT key, value, timestamp, step FROM latest_metrics WHERE run_id = $run AND key = $key", ReadMetric, ("$run", runId), ("$key", group.Key)).FirstOrDefault();
+            if (latest is null || IsNewer(newest, latest))
+            {
+                Exec(c, t, "INSERT OR REPLACE INTO latest_metrics VALUES ($run, $key, $value, $ts, $step)", ("$run", runId), ("$key", group.Key), ("$value", Stored(newest.Value)), ("$ts", newest.Timestamp), ("$step", newest.Step));
+            }
         }
     }
 
