@@ -135,8 +135,10 @@ public sealed class DqnModel : IDisposable
             Directory.CreateDirectory(directory);
         }
 
-        using var weights = new MemoryStream();
+        // TorchSharp closes the stream it saves to; ToArray still works on a closed MemoryStream.
+        var weights = new MemoryStream();
         Network.save(weights);
+        var weightBytes = weights.ToArray();
         var temporary = path + ".tmp";
         using (var file = File.Create(temporary))
         using (var archive = new ZipArchive(file, ZipArchiveMode.Create))
@@ -148,8 +150,7 @@ public sealed class DqnModel : IDisposable
 
             using (var entry = archive.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
             {
-                weights.Position = 0;
-                weights.CopyTo(entry);
+                entry.Write(weightBytes);
             }
         }
 
