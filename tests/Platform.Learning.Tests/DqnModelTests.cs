@@ -13,7 +13,14 @@ public sealed class DqnModelTests : IDisposable
     [InlineData(QNetworkKind.Lstm)]
     public void SaveLoad_RoundTrip_SameWeightsMetadataAndDecisions(QNetworkKind kind)
     {
-        using var model = Market.UntrainedModel(kind);
+        using var untrained = Market.UntrainedModel(kind);
+        var model = new DqnModel(untrained.Network, untrained.Metadata with
+        {
+            TrainRange = ToyMarket.Hours(0, 200),
+            ValidationRange = ToyMarket.Hours(200, 300),
+            SelectedEpoch = 3,
+            ValidationScore = 1.25,
+        });
         var path = Path.Combine(directory, "model.dqn");
 
         model.Save(path);
@@ -30,6 +37,8 @@ public sealed class DqnModelTests : IDisposable
         Assert.Equal(model.Metadata.DataHash, loaded.Metadata.DataHash);
         Assert.Equal(model.Metadata.Seed, loaded.Metadata.Seed);
         Assert.Equal(model.Metadata.CodeVersion, loaded.Metadata.CodeVersion);
+        Assert.Equal(3, loaded.Metadata.SelectedEpoch);
+        Assert.Equal(1.25, loaded.Metadata.ValidationScore);
         var range = ToyMarket.Hours(100, 300);
         var before = DqnTrader.TradeGreedy(model, Market.Frame, Market.Features, ToyMarket.Trading, range, "m");
         var after = DqnTrader.TradeGreedy(loaded, Market.Frame, Market.Features, ToyMarket.Trading, range, "m");

@@ -69,28 +69,8 @@ internal sealed class ToyMarket
     /// <summary>An untrained model over these features (fresh seeded weights), for tests that need any model.</summary>
     public DqnModel UntrainedModel(QNetworkKind kind, int batchSize = 8)
     {
-        var normalization = NormalizationStats.Fit(Features, Features.FirstCompleteRow, Features.Rows);
-        var states = new AgentStates(normalization.Apply(Features), Trading.MaxLots);
-        var spec = states.NetworkSpec(kind, 8, dueling: false);
-        var dqn = AgentOptions(kind).Dqn with { Network = spec, BatchSize = batchSize, WarmupTransitions = batchSize };
-        var metadata = new DqnModelMetadata
-        {
-            Name = "toy-" + kind,
-            Network = spec,
-            FeatureSpecName = Spec.Name,
-            FeatureSpecHash = Spec.ContentHash,
-            FeatureSpecJson = Spec.ToJson(),
-            Normalization = normalization,
-            MaxLots = Trading.MaxLots,
-            TradedSymbol = "BTCUSDT",
-            RewardScale = 100,
-            TrainRange = Hours(0, 600),
-            ValidationRange = Hours(600, 800),
-            DataHash = TrainingData.DataHash,
-            Seed = dqn.Seed,
-            CodeVersion = DqnModelMetadata.CurrentCodeVersion,
-            Dqn = dqn,
-        };
-        return new DqnModel(QNetwork.Create(spec, dqn.Seed), metadata);
+        var agent = AgentOptions(kind);
+        agent = agent with { Dqn = agent.Dqn with { BatchSize = batchSize, WarmupTransitions = batchSize } };
+        return DqnModel.Untrained(TrainingData, Hours(0, 600), agent, "toy-" + kind);
     }
 }
