@@ -63,6 +63,11 @@ internal static class BenchCommands
                     ["infer_us_p99"] = Math.Round(bare.Min(r => r.InferenceMicrosP99), 1),
                 },
                 ["platform_vs_bare"] = Math.Round(best.UpdatesPerSecond / bestBare.UpdatesPerSecond, 3),
+                ["platform_rss_mb"] = new Dictionary<string, double>
+                {
+                    ["after_warmup"] = platform[^1].ResidentMegabytesBefore,
+                    ["after_timed_updates"] = platform[^1].ResidentMegabytesAfter,
+                },
             }));
             return 0;
         }));
