@@ -5,6 +5,7 @@ using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;
 using Platform.Learning;
+using Platform.Learning.Agents;
 using Platform.Learning.Benchmarks;
 using Platform.Learning.Networks;
 using Platform.MarketData;
@@ -62,10 +63,52 @@ internal static class BenchCommands
                     ["infer_us_p99"] = Math.Round(bare.Min(r => r.InferenceMicrosP99), 1),
                 },
                 ["platform_vs_bare"] = Math.Round(best.UpdatesPerSecond / bestBare.UpdatesPerSecond, 3),
+                ["platform_rss_mb"] = new Dictionary<string, double>
+                {
+                    ["after_warmup"] = platform[^1].ResidentMegabytesBefore,
+                    ["after_timed_updates"] = platform[^1].ResidentMegabytesAfter,
+                },
             }));
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// A greedy DQN policy (agent-default network, seeded weights) over the bundled two years with the paper's features.
+    /// Each timed run includes the policy's batched network work (every row × position state) and the exact backtest.
+    /// </summary>
+    private static int DqnBacktest(QNetworkKind kind, int runs, int threads)
+    {
+        TorchRuntime.UseThreads(threads);
+        var spec = FeatureSpec.PaperDefault;
+        var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, Platform.Domain.MarketData.KlineInterval.OneHour, [.. spec.Symbols]).Data;
+        var frame = MarketFrame.Build(data, "BTCUSDT", spec.Symbols);
+        var features = FeatureBuilder.Build(spec, frame);
+        var options = new TradingOptions { Symbol = "BTCUSDT" };
+        var training = new TrainingData(frame, features, options, TrainingData.HashOf(data, spec.Symbols));
+        var (from, to) = BacktestCommands.Range(frame, null, null);
+        using var model = DqnModel.Untrained(training, new DateRange(from, to), DqnAgentOptions.Default(kind, 42), "dqn-" + kind.ToString().ToLowerInvariant());
+        var warmUp = Backtester.Run(frame, features, model.CreatePolicy(model.Metadata.Name), options, from, to);
+        var stopwatch = Stopwatch.StartNew();
+        for (var i = 0; i < runs; i++)
+        {
+            Backtester.Run(frame, features, model.CreatePolicy(model.Metadata.Name), options, from, to);
+        }
+
+        stopwatch.Stop();
+        var bars = (long)warmUp.Metrics.Bars * runs;
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["policy"] = model.Metadata.Name,
+            ["hidden"] = model.Network.Spec.HiddenSize,
+            ["threads"] = threads,
+            ["bars"] = bars,
+            ["trades_per_run"] = warmUp.Trades.Count,
+            ["seconds"] = Math.Round(stopwatch.Elapsed.TotalSeconds, 4),
+            ["bars_per_s"] = Math.Round(bars / stopwatch.Elapsed.TotalSeconds),
+        }));
+        return 0;
     }
 
     internal static QNetworkKind ParseModel(string text) => text.ToUpperInvariant() switch
@@ -77,9 +120,10 @@ internal static class BenchCommands
 
     private static Command Backtest()
     {
-        var policy = new Option<string>("--policy") { Description = $"Rule policy: {string.Join(", ", BaselinePolicies.Names)}", DefaultValueFactory = _ => "momentum" };
+        var policy = new Option<string>("--policy") { Description = $"Policy: {string.Join(", ", BaselinePolicies.Names)}, or a greedy DQN: dqn-linear, dqn-lstm", DefaultValueFactory = _ => "momentum" };
         var repeat = new Option<int>("--repeat") { Description = "Backtests to time after one warm-up run", DefaultValueFactory = _ => 50 };
-        var command = new Command("backtest", "Backtest speed in bars/s over the bundled two years of BTCUSDT (exact decimal accounting, fees on)") { policy, repeat };
+        var threads = new Option<int>("--threads") { Description = "Torch threads for the DQN policies' batched network work", DefaultValueFactory = _ => 1 };
+        var command = new Command("backtest", "Backtest speed in bars/s over the bundled two years of BTCUSDT (exact decimal accounting, fees on)") { policy, repeat, threads };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var name = parse.GetValue(policy)!;
@@ -87,6 +131,11 @@ internal static class BenchCommands
             if (runs < 1)
             {
                 throw new ArgumentException("--repeat must be at least 1");
+            }
+
+            if (name.StartsWith("dqn-", StringComparison.Ordinal))
+            {
+                return DqnBacktest(ParseModel(name["dqn-".Length..]), runs, parse.GetValue(threads));
             }
 
             var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, Platform.Domain.MarketData.KlineInterval.OneHour, ["BTCUSDT"]).Data;

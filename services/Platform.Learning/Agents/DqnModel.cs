@@ -62,6 +62,33 @@ public sealed record DqnModelMetadata
 
     public double ValidationScore { get; init; }
 
+    /// <summary>The metadata of a model of <paramref name="dqn"/>'s network trained on <paramref name="data"/>.</summary>
+    public static DqnModelMetadata Describe(string name, TrainingData data, NormalizationStats normalization, DqnAgentOptions agent, DqnOptions dqn, DateRange? train, DateRange? validate)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(dqn);
+        var spec = data.Features.Spec;
+        return new DqnModelMetadata
+        {
+            Name = name,
+            Network = dqn.Network,
+            FeatureSpecName = spec.Name,
+            FeatureSpecHash = spec.ContentHash,
+            FeatureSpecJson = spec.ToJson(),
+            Normalization = normalization,
+            MaxLots = data.Trading.MaxLots,
+            TradedSymbol = data.Trading.Symbol,
+            RewardScale = agent.RewardScale,
+            TrainRange = train,
+            ValidationRange = validate,
+            DataHash = data.DataHash,
+            Seed = dqn.Seed,
+            CodeVersion = CurrentCodeVersion,
+            Dqn = dqn,
+        };
+    }
+
     public static string CurrentCodeVersion =>
         typeof(DqnModelMetadata).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 }
@@ -103,6 +130,24 @@ public sealed class DqnModel : IDisposable
 
     public DqnModelMetadata Metadata { get; }
 
+    /// <summary>
+    /// A model with freshly initialised (seeded) weights whose normalisation is fitted on <paramref name="fitRange"/>:
+    /// for speed measurements and tests that need a model but not a trained one.
+    /// </summary>
+    public static DqnModel Untrained(TrainingData data, DateRange fitRange, DqnAgentOptions agent, string name)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(fitRange);
+        ArgumentNullException.ThrowIfNull(agent);
+        agent.EnsureValid();
+        var (from, to) = Platform.Domain.Backtesting.Backtester.RowRange(data.Frame, fitRange.From, fitRange.To);
+        var normalization = NormalizationStats.Fit(data.Features, from, to);
+        var states = new AgentStates(normalization.Apply(data.Features), data.Trading.MaxLots);
+        var dqn = agent.Dqn with { Network = states.NetworkSpec(agent.Kind, agent.HiddenSize, agent.Dueling) };
+        var metadata = DqnModelMetadata.Describe(name, data, normalization, agent, dqn, null, null);
+        return new DqnModel(QNetwork.Create(dqn.Network, dqn.Seed), metadata);
+    }
+
     public FeatureSpec FeatureSpec => FeatureSpec.FromJson(Metadata.FeatureSpecJson);
 
     /// <summary>The agent's states over <paramref name="rawFeatures"/> (un-normalised, built with this model's feature spec).</summary>
@@ -135,8 +180,10 @@ public sealed class DqnModel : IDisposable
             Directory.CreateDirectory(directory);
         }
 
-        using var weights = new MemoryStream();
+        // TorchSharp closes the stream it saves to; ToArray still works on a closed MemoryStream.
+        var weights = new MemoryStream();
         Network.save(weights);
+        var weightBytes = weights.ToArray();
         var temporary = path + ".tmp";
         using (var file = File.Create(temporary))
         using (var archive = new ZipArchive(file, ZipArchiveMode.Create))
@@ -148,8 +195,7 @@ public sealed class DqnModel : IDisposable
 
             using (var entry = archive.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
             {
-                weights.Position = 0;
-                weights.CopyTo(entry);
+                entry.Write(weightBytes);
             }
         }
 

@@ -141,23 +141,8 @@ public static class DqnTrainer
 
         var stoppedEarly = epochs.Count < options.MaxEpochs;
         progress?.Invoke(new TrainingProgress(name, epochs.Count, options.MaxEpochs, planned, planned, bestScore));
-        var metadata = new DqnModelMetadata
+        var metadata = DqnModelMetadata.Describe(name, data, normalization, options, dqn, train, validate) with
         {
-            Name = name,
-            Network = spec,
-            FeatureSpecName = rawFeatures.Spec.Name,
-            FeatureSpecHash = rawFeatures.Spec.ContentHash,
-            FeatureSpecJson = rawFeatures.Spec.ToJson(),
-            Normalization = normalization,
-            MaxLots = trading.MaxLots,
-            TradedSymbol = trading.Symbol,
-            RewardScale = options.RewardScale,
-            TrainRange = train,
-            ValidationRange = validate,
-            DataHash = data.DataHash,
-            Seed = dqn.Seed,
-            CodeVersion = DqnModelMetadata.CurrentCodeVersion,
-            Dqn = dqn,
             SelectedEpoch = bestEpoch,
             ValidationMetric = options.ValidationMetric.ToString(),
             ValidationScore = bestScore,

@@ -1,13 +1,16 @@
 using Platform.Domain.Trading;
 using Platform.Learning.Networks;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Platform.Learning.Agents;
 
 /// <summary>
 /// The greedy action of a network for every row of a range and every position state, computed up front in large
 /// batches: each window is encoded once (windows are strided views of the feature matrix, not copies), then decoded
-/// for each possible number of open lots. Decisions during the (exact, sequential) backtest are then table look-ups.
+/// for each possible number of open lots. An affine network (the paper's Linear one) is first collapsed to the single
+/// matrix it computes, read off by evaluating it on the unit states, which makes scoring a window ~20× cheaper.
+/// Decisions during the (exact, sequential) backtest are then table look-ups.
 /// </summary>
 public sealed class GreedyActionTable
 {
@@ -56,6 +59,17 @@ public sealed class GreedyActionTable
         return new GreedyActionTable(startRow, endRow, positions, table);
     }
 
+    /// <summary>Q(x) = x·Window + position·Position + Bias for an affine network, from its outputs on 0 and the unit states.</summary>
+    private static (Tensor Window, Tensor Position, Tensor Bias)? Collapse(QNetwork network)
+    {
+        var size = network.Spec.StateSize;
+        var inputs = torch.cat([torch.zeros(1, size), torch.eye(size)], 0);
+        var q = network.forward(inputs);
+        var bias = q.narrow(0, 0, 1);
+        var slopes = q.narrow(0, 1, size) - bias;
+        return (slopes.narrow(0, 0, network.Spec.WindowSize).contiguous(), slopes.narrow(0, network.Spec.WindowSize, 1), bias);
+    }
+
     private static void Fill(QNetwork network, AgentStates states, int first, int end, byte[] table, int offset, int positions)
     {
         var window = states.WindowLength;
@@ -66,6 +80,7 @@ public sealed class GreedyActionTable
         using var scope = torch.NewDisposeScope();
         var features = torch.empty([end - firstInput, width]);
         states.Features.Values.AsSpan(firstInput * width, (end - firstInput) * width).CopyTo(TensorMemory.Floats(features));
+        var affine = network.IsAffine ? Collapse(network) : null;
         for (var chunkStart = 0; chunkStart < end - first; chunkStart += ChunkRows)
         {
             using var chunkScope = torch.NewDisposeScope();
@@ -73,12 +88,14 @@ public sealed class GreedyActionTable
 
             // unfold gives [rows, features, window]; transposing yields the windows [rows, window, features] as a view.
             var windows = features.narrow(0, chunkStart, rows + window - 1).unfold(0, window, 1).transpose(1, 2);
-            var encoded = network.Encode(windows);
             var best = new long[rows * positions];
+            var encoded = affine is null ? network.Encode(windows) : torch.addmm(affine.Value.Bias, windows.reshape(rows, window * width), affine.Value.Window, 1, 1);
             for (var lots = 0; lots < positions; lots++)
             {
-                var position = torch.full([rows, 1], states.PositionInput(lots));
-                var greedy = network.Decode(encoded, position).argmax(1).contiguous();
+                var q = affine is null
+                    ? network.Decode(encoded, torch.full([rows, 1], states.PositionInput(lots)))
+                    : encoded + (affine.Value.Position * states.PositionInput(lots));
+                var greedy = q.argmax(1).contiguous();
                 var span = TensorMemory.Longs(greedy);
                 for (var r = 0; r < rows; r++)
                 {

@@ -9,7 +9,9 @@ using static TorchSharp.torch;
 namespace Platform.Learning.Benchmarks;
 
 /// <summary>Speed of one implementation on the reference workload.</summary>
-public sealed record DqnBenchmarkResult(string Implementation, double UpdatesPerSecond, double InferenceMicrosP50, double InferenceMicrosP99);
+/// <param name="ResidentMegabytesBefore">Process resident memory after the warm-up updates.</param>
+/// <param name="ResidentMegabytesAfter">Process resident memory after the timed updates: equal to the above when nothing leaks.</param>
+public sealed record DqnBenchmarkResult(string Implementation, double UpdatesPerSecond, double InferenceMicrosP50, double InferenceMicrosP99, double ResidentMegabytesBefore, double ResidentMegabytesAfter);
 
 /// <summary>
 /// The reference DQN workload: states of 24 steps × 20 features, 3 actions, hidden 64; one update = sample 64 from a
@@ -56,10 +58,10 @@ public static class DqnBenchmark
         };
         var replay = PrefilledReplay(options.Network.StateSize, seed);
         using var learner = new DqnLearner(options);
-        var updatesPerSecond = TimeUpdates(() => learner.Update(replay), updates);
+        var (updatesPerSecond, before, after) = TimeUpdates(() => learner.Update(replay), updates);
         var state = replay.Get(0).State;
         var (p50, p99) = TimeInference(() => learner.GreedyAction(state, NetworkRole.Policy));
-        return new DqnBenchmarkResult("platform", updatesPerSecond, p50, p99);
+        return new DqnBenchmarkResult("platform", updatesPerSecond, p50, p99, before, after);
     }
 
     /// <summary>The same workload as a bare TorchSharp loop, without any platform code.</summary>
@@ -94,7 +96,7 @@ public static class DqnBenchmark
             optimizer.step();
         }
 
-        var updatesPerSecond = TimeUpdates(Update, updates);
+        var (updatesPerSecond, before, after) = TimeUpdates(Update, updates);
         using var one = states.narrow(0, 0, 1).clone();
         policy.eval();
         var (p50, p99) = TimeInference(() =>
@@ -103,7 +105,7 @@ public static class DqnBenchmark
             using var noGrad = torch.no_grad();
             return (int)policy.forward(one).argmax(1).item<long>();
         });
-        return new DqnBenchmarkResult("bare-torchsharp", updatesPerSecond, p50, p99);
+        return new DqnBenchmarkResult("bare-torchsharp", updatesPerSecond, p50, p99, before, after);
     }
 
     private static ReplayBuffer PrefilledReplay(int stateSize, int seed)
@@ -126,20 +128,30 @@ public static class DqnBenchmark
         return replay;
     }
 
-    private static double TimeUpdates(Action update, int updates)
+    private static (double UpdatesPerSecond, double MegabytesBefore, double MegabytesAfter) TimeUpdates(Action update, int updates)
     {
         for (var i = 0; i < Math.Max(20, updates / 10); i++)
         {
             update();
         }
 
+        var before = ResidentMegabytes();
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < updates; i++)
         {
             update();
         }
 
-        return updates / stopwatch.Elapsed.TotalSeconds;
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        return (updates / seconds, before, ResidentMegabytes());
+    }
+
+    private static double ResidentMegabytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var process = Process.GetCurrentProcess();
+        return Math.Round(process.WorkingSet64 / 1048576.0, 1);
     }
 
     private static (double P50, double P99) TimeInference(Func<int> infer)

@@ -23,6 +23,9 @@ public sealed class LinearQNetwork : QNetwork
         RegisterComponents();
     }
 
+    /// <summary>Linear layers only (the dueling head's mean subtraction is linear too).</summary>
+    public override bool IsAffine => true;
+
     public override Tensor Encode(Tensor windows)
     {
         using var scope = torch.NewDisposeScope();

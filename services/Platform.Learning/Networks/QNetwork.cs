@@ -41,6 +41,9 @@ public abstract class QNetwork : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>True when Q is an affine function of the state (no nonlinearity anywhere), as in the paper's Linear network.</summary>
+    public virtual bool IsAffine => false;
+
     /// <summary>Windows [batch, window, features] (any strides) → encodings [batch, hidden].</summary>
     public abstract Tensor Encode(Tensor windows);
 
