@@ -2,6 +2,7 @@ using Platform.Domain.MarketData;
 using Platform.Domain.Promotion;
 using Platform.Mlflow.ModelFormat;
 using Platform.Storage;
+using Platform.TestSupport;
 using Platform.Workflows;
 using Temporalio.Exceptions;
 using Temporalio.Testing;
@@ -105,4 +106,10 @@ public sealed class ActivityTests(LifecycleFixture fixture)
 
         Assert.Single(await fixture.Audit.ReadAsync(), e => e.WorkflowId == "wf-audit");
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LifecycleGroup : ICollectionFixture<LifecycleFixture>
+{
+    public const string Name = "lifecycle";
 }

@@ -2,9 +2,10 @@ using Platform.Domain.MarketData;
 using Platform.MarketData;
 using Platform.Mlflow;
 using Platform.Mlflow.Server;
+using Platform.Activities;
 using Platform.Storage;
 
-namespace Platform.Activities.Tests;
+namespace Platform.TestSupport;
 
 /// <summary>A local MLflow server, a market store holding Oct 2022 – Jan 2023 of the bundled data, and an audit log.</summary>
 public sealed class LifecycleFixture : IAsyncLifetime
@@ -43,10 +44,4 @@ public sealed class LifecycleFixture : IAsyncLifetime
 
         System.IO.Directory.Delete(directory, recursive: true);
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class LifecycleGroup : ICollectionFixture<LifecycleFixture>
-{
-    public const string Name = "lifecycle";
 }
