@@ -20,7 +20,9 @@ public sealed class BackfillWorkflowTests(TemporalFixture fixture)
 
         var (first, second) = await worker.ExecuteAsync(async () =>
         {
-            var a = await fixture.Client.ExecuteWorkflowAsync((BackfillWorkflow w) => w.RunAsync(request), new WorkflowOptions($"backfill-{Guid.NewGuid():N}", queue));
+            var handle = await fixture.Client.StartWorkflowAsync((BackfillWorkflow w) => w.RunAsync(request), new WorkflowOptions($"backfill-{Guid.NewGuid():N}", queue));
+            var a = await handle.GetResultAsync();
+            await Histories.CheckAsync(handle, "backfill");
             var b = await fixture.Client.ExecuteWorkflowAsync((BackfillWorkflow w) => w.RunAsync(request), new WorkflowOptions($"backfill-{Guid.NewGuid():N}", queue));
             return (a, b);
         });

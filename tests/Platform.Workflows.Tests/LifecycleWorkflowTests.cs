@@ -34,8 +34,13 @@ public sealed class LifecycleWorkflowTests(TemporalFixture temporal) : IAsyncLif
     private static PromotionWorkflow.Request Promotion(string model, TimeSpan timeout, PromotionThresholds? thresholds = null, string? autoApprover = null) =>
         new(model, "BTCUSDT", Oct.AddMonths(2), Oct.AddMonths(3), 0.001m, thresholds ?? Lenient, timeout, null, autoApprover);
 
-    private async Task<TrainingWorkflow.Result> TrainAsync(string model, string queue) =>
-        await temporal.Client.ExecuteWorkflowAsync((TrainingWorkflow w) => w.RunAsync(Training(model)), new WorkflowOptions($"train-{Guid.NewGuid():N}", queue));
+    private async Task<TrainingWorkflow.Result> TrainAsync(string model, string queue)
+    {
+        var handle = await temporal.Client.StartWorkflowAsync((TrainingWorkflow w) => w.RunAsync(Training(model)), new WorkflowOptions($"train-{Guid.NewGuid():N}", queue));
+        var result = await handle.GetResultAsync();
+        await Histories.CheckAsync(handle, "training");
+        return result;
+    }
 
     [Fact]
     public async Task TrainThenPromote_ApprovedByUpdate_MovesChampionAndAudits()
@@ -57,6 +62,7 @@ public sealed class LifecycleWorkflowTests(TemporalFixture temporal) : IAsyncLif
             Assert.Equal(PromotionWorkflow.Stage.Promoted, await handle.ExecuteUpdateAsync(w => w.ApproveAsync(approval)));
 
             var result = await handle.GetResultAsync();
+            await Histories.CheckAsync(handle, "promotion-approved");
             Assert.Equal(PromotionWorkflow.Stage.Promoted, result.Outcome);
             Assert.Equal("alice", result.DecidedBy);
             var champion = await lifecycle.Mlflow.GetModelVersionByAliasAsync(model, "champion");
@@ -77,7 +83,9 @@ public sealed class LifecycleWorkflowTests(TemporalFixture temporal) : IAsyncLif
         {
             await TrainAsync(model, queue);
 
-            var result = await temporal.Client.ExecuteWorkflowAsync((PromotionWorkflow w) => w.RunAsync(Promotion(model, TimeSpan.FromSeconds(2))), new WorkflowOptions($"promote-{Guid.NewGuid():N}", queue));
+            var handle = await temporal.Client.StartWorkflowAsync((PromotionWorkflow w) => w.RunAsync(Promotion(model, TimeSpan.FromSeconds(2))), new WorkflowOptions($"promote-{Guid.NewGuid():N}", queue));
+            var result = await handle.GetResultAsync();
+            await Histories.CheckAsync(handle, "promotion-timeout");
 
             Assert.Equal(PromotionWorkflow.Stage.Rejected, result.Outcome);
             Assert.Equal("timeout", result.DecidedBy);
@@ -124,7 +132,9 @@ public sealed class LifecycleWorkflowTests(TemporalFixture temporal) : IAsyncLif
             Assert.Equal(PromotionWorkflow.Stage.Promoted, again.Outcome);
             Assert.Equal(first.ChallengerVersion, again.PreviousChampion);
 
-            var rollback = await temporal.Client.ExecuteWorkflowAsync((RollbackWorkflow w) => w.RunAsync(new RollbackWorkflow.Request(model, "carol", "live slippage worse than backtest")), new WorkflowOptions($"rollback-{Guid.NewGuid():N}", queue));
+            var rollbackHandle = await temporal.Client.StartWorkflowAsync((RollbackWorkflow w) => w.RunAsync(new RollbackWorkflow.Request(model, "carol", "live slippage worse than backtest")), new WorkflowOptions($"rollback-{Guid.NewGuid():N}", queue));
+            var rollback = await rollbackHandle.GetResultAsync();
+            await Histories.CheckAsync(rollbackHandle, "rollback");
 
             Assert.Equal(first.ChallengerVersion, rollback.RestoredVersion);
             Assert.Equal(second.ChallengerVersion, rollback.ReplacedVersion);
