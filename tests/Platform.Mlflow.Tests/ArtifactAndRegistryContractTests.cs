@@ -173,7 +173,7 @@ public sealed class ArtifactAndRegistryContractTests(MlflowFixture fixture)
         var source = ArtifactLocation.Combine(run.Info.ArtifactUri, "model");
 
         var v1 = await _client.CreateModelVersionAsync(name, source, run.Info.RunId, [new Tag("validation_status", "pending")]);
-        var v2 = await _client.CreateModelVersionAsync(name, source, run.Info.RunId, description: "second");
+        var v2 = await _client.CreateModelVersionFromRunAsync(name, run, "model", description: "second");
         await _client.SetModelVersionTagAsync(name, v1.Version, "validation_status", "passed");
         await _client.SetModelVersionTagAsync(name, v1.Version, "temporary", "x");
         await _client.DeleteModelVersionTagAsync(name, v1.Version, "temporary");
