@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.Mlflow.Server.Endpoints;
@@ -91,7 +92,17 @@ public sealed class MlflowLocalServer : IAsyncDisposable
         options.Validate();
         var store = Path.GetFullPath(options.StoreDirectory);
         Directory.CreateDirectory(store);
-        var database = new SqliteDatabase(Path.Combine(store, "mlflow.db"));
+        var databaseFile = Path.Combine(store, "mlflow.db");
+        SqliteDatabase database;
+        try
+        {
+            database = new SqliteDatabase(databaseFile);
+        }
+        catch (SqliteException ex)
+        {
+            throw new InvalidOperationException($"Cannot open the store database {databaseFile}: {ex.Message}", ex);
+        }
+
         try
         {
             var tracking = new TrackingStore(database, options.TimeProvider);

@@ -73,6 +73,24 @@ public sealed class LocalServerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Start_StoreDatabaseIsNotSqlite_ThrowsAClearError()
+    {
+        var store = TempDirectory.Create("mlflow-corrupt");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(store, "mlflow.db"), "this is not a database, just text long enough to fill a header page");
+
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = store }));
+
+            Assert.Contains("mlflow.db", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TempDirectory.Delete(store);
+        }
+    }
+
+    [Fact]
     public async Task MalformedJson_Returns400WithMlflowErrorBody()
     {
         var response = await PostRawAsync("runs/log-metric", "{\"run_id\": ");
