@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using Platform.Mlflow;
 using Platform.Mlflow.Protocol;
 using Platform.Mlflow.Server;
-using Spectre.Console;
 
 namespace Platform.Cli.Commands;
 
@@ -44,7 +43,9 @@ internal static class MlflowCommands
             {
                 options.Validate();
                 await using var running = await MlflowLocalServer.StartAsync(options, cancellationToken);
-                AnsiConsole.MarkupLineInterpolated($"MLflow-compatible server on [bold]{running.BaseAddress}[/] (store [bold]{Path.GetFullPath(options.StoreDirectory)}[/]). Set MLFLOW_TRACKING_URI={running.BaseAddress.AbsoluteUri.TrimEnd('/')} for clients; Ctrl+C stops.");
+                // Plain lines: the address must stay copyable when the output is not a terminal.
+                Console.WriteLine($"MLflow-compatible server on {running.BaseAddress} (store {Path.GetFullPath(options.StoreDirectory)}); web view at {running.BaseAddress}");
+                Console.WriteLine($"export MLFLOW_TRACKING_URI={running.BaseAddress.AbsoluteUri.TrimEnd('/')}   # Ctrl+C stops the server");
                 await running.WaitForShutdownAsync(cancellationToken);
                 return 0;
             }
