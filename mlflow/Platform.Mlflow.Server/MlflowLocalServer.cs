@@ -134,7 +134,7 @@ public sealed class MlflowLocalServer : IAsyncDisposable
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MlflowLocalServer>();
             app.Use((context, next) => HandleErrorsAsync(context, next, logger));
             ApiEndpoints.Map(app, tracking, registry, artifacts);
-            UiEndpoints.Map(app, tracking, registry);
+            UiEndpoints.Map(app, tracking, registry, artifacts);
             app.MapFallback(NoEndpointAsync);
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
