@@ -157,7 +157,7 @@ public sealed class LocalServerTests : IAsyncLifetime, IDisposable
     [InlineData("runs/log-batch", """{"run_id":"$RUN","tags":[null]}""")]
     [InlineData("runs/log-batch", """{"run_id":"$RUN","params":[{"key":"p"}]}""")]
     [InlineData("runs/log-inputs", """{"run_id":"$RUN","datasets":[null]}""")]
-    [InlineData("experiments/create", """{"name":"x","artifact_location":"file:///tmp/elsewhere"}""")]
+    [InlineData("experiments/create", """{"name":"x","artifact_location":"file:///srv/elsewhere"}""")]
     [InlineData("experiments/set-experiment-tag", """{"experiment_id":"$EXP","key":"t","value":"$TAG5001"}""")]
     [InlineData("registered-models/create", """{"name":""}""")]
     [InlineData("registered-models/create", """{"name":"a/b"}""")]
