@@ -103,6 +103,7 @@ public sealed class MlflowLocalServer : IAsyncDisposable
             throw new InvalidOperationException($"Cannot open the store database {databaseFile}: {ex.Message}", ex);
         }
 
+        WebApplication? app = null;
         try
         {
             var tracking = new TrackingStore(database, options.TimeProvider);
@@ -130,7 +131,7 @@ public sealed class MlflowLocalServer : IAsyncDisposable
                 kestrel.Limits.MaxRequestBodySize = null;
                 kestrel.AddServerHeader = false;
             });
-            var app = builder.Build();
+            app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MlflowLocalServer>();
             app.Use((context, next) => HandleErrorsAsync(context, next, logger));
             ApiEndpoints.Map(app, tracking, registry, artifacts);
@@ -145,6 +146,12 @@ public sealed class MlflowLocalServer : IAsyncDisposable
         }
         catch
         {
+            // A failed start (for example a port in use) must not leave the listener or the database open.
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
             database.Dispose();
             throw;
         }

@@ -118,6 +118,25 @@ public sealed class LocalServerTests(LocalServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Start_PortInUse_ThrowsAndTheStoreCanBeReopened()
+    {
+        var store = TempDirectory.Create("mlflow-port");
+        try
+        {
+            var port = fixture.Http.BaseAddress!.Port;
+            await Assert.ThrowsAnyAsync<IOException>(() => MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = port, StoreDirectory = store }));
+
+            await using var server = await MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = store });
+            using var client = MlflowClient.Create(new MlflowClientOptions { TrackingUri = server.BaseAddress, MaxRetries = 0 });
+            Assert.Equal("Default", (await client.GetExperimentAsync("0")).Name);
+        }
+        finally
+        {
+            TempDirectory.Delete(store);
+        }
+    }
+
+    [Fact]
     public async Task MalformedJson_Returns400WithMlflowErrorBody()
     {
         var response = await PostRawAsync("runs/log-metric", "{\"run_id\": ");
