@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.Mlflow.Server.Endpoints;
@@ -91,7 +92,18 @@ public sealed class MlflowLocalServer : IAsyncDisposable
         options.Validate();
         var store = Path.GetFullPath(options.StoreDirectory);
         Directory.CreateDirectory(store);
-        var database = new SqliteDatabase(Path.Combine(store, "mlflow.db"));
+        var databaseFile = Path.Combine(store, "mlflow.db");
+        SqliteDatabase database;
+        try
+        {
+            database = new SqliteDatabase(databaseFile);
+        }
+        catch (SqliteException ex)
+        {
+            throw new InvalidOperationException($"Cannot open the store database {databaseFile}: {ex.Message}", ex);
+        }
+
+        WebApplication? app = null;
         try
         {
             var tracking = new TrackingStore(database, options.TimeProvider);
@@ -119,11 +131,11 @@ public sealed class MlflowLocalServer : IAsyncDisposable
                 kestrel.Limits.MaxRequestBodySize = null;
                 kestrel.AddServerHeader = false;
             });
-            var app = builder.Build();
+            app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MlflowLocalServer>();
             app.Use((context, next) => HandleErrorsAsync(context, next, logger));
             ApiEndpoints.Map(app, tracking, registry, artifacts);
-            UiEndpoints.Map(app, tracking, registry);
+            UiEndpoints.Map(app, tracking, registry, artifacts);
             app.MapFallback(NoEndpointAsync);
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -134,6 +146,12 @@ public sealed class MlflowLocalServer : IAsyncDisposable
         }
         catch
         {
+            // A failed start (for example a port in use) must not leave the listener or the database open.
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
             database.Dispose();
             throw;
         }

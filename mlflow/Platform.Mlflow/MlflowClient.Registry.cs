@@ -91,6 +91,14 @@ public sealed partial class MlflowClient
         return response.ModelVersion;
     }
 
+    /// <summary>Creates a model version from a folder of a run's artifacts (source = the run's artifact_uri + <paramref name="artifactPath"/>).</summary>
+    public Task<ModelVersion> CreateModelVersionFromRunAsync(string name, Run run, string artifactPath = "model", IReadOnlyList<Tag>? tags = null, string? description = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var source = ArtifactLocation.Combine(run.Info.ArtifactUri, MlflowValidation.RequireNonEmpty("artifact_path", artifactPath));
+        return CreateModelVersionAsync(name, source, run.Info.RunId, tags, description: description, cancellationToken: cancellationToken);
+    }
+
     /// <summary>Gets one model version.</summary>
     public async Task<ModelVersion> GetModelVersionAsync(string name, string version, CancellationToken cancellationToken = default)
     {

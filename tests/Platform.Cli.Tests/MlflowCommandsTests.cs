@@ -1,3 +1,6 @@
+using System.CommandLine;
+using Platform.Cli.Commands;
+
 namespace Platform.Cli.Tests;
 
 public sealed class MlflowCommandsTests
@@ -6,25 +9,30 @@ public sealed class MlflowCommandsTests
     [InlineData("--port", "70000")]
     [InlineData("--host", "not-an-address")]
     [InlineData("--store", "")]
-    public async Task MlflowServer_InvalidOption_ExitsNonZeroWithoutStarting(string option, string value)
+    public async Task MlflowServer_InvalidOption_ExitsNonZeroWithOneMessage(string option, string value)
     {
         var store = Path.Combine(Path.GetTempPath(), $"mlflow-cli-{Guid.NewGuid():N}");
         string[] args = option == "--store" ? ["mlflow", "server", option, value] : ["mlflow", "server", option, value, "--store", store];
-        var error = new StringWriter();
-        var original = Console.Error;
-        Console.SetError(error);
-        try
-        {
-            var exitCode = await PlatformCommandLine.RunAsync(args);
+        using var error = new StringWriter();
+        var root = new RootCommand { MlflowCommands.Create(error) };
 
-            Assert.NotEqual(0, exitCode);
-            Assert.StartsWith("platform mlflow: ", error.ToString(), StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
-            Assert.False(Directory.Exists(store));
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
+        var exitCode = await root.Parse(args).InvokeAsync();
+
+        Assert.NotEqual(0, exitCode);
+        Assert.StartsWith("platform mlflow: ", error.ToString(), StringComparison.Ordinal);
+        Assert.Single(error.ToString().Trim().Split('\n'));
+        Assert.False(Directory.Exists(store));
+    }
+
+    [Fact]
+    public async Task MlflowBench_InvalidSize_ExitsNonZero()
+    {
+        using var error = new StringWriter();
+        var root = new RootCommand { MlflowCommands.Create(error) };
+
+        var exitCode = await root.Parse(["mlflow", "bench", "--artifact-mb", "0"]).InvokeAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--artifact-mb", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -24,6 +24,19 @@ public sealed class ArtifactAndRegistryContractTests(MlflowFixture fixture)
         Assert.Equal(content, await _client.DownloadArtifactBytesAsync(run.Info.ArtifactUri, "model/weights.bin"));
     }
 
+    [Theory]
+    [InlineData("plots/equity curve.png")]
+    [InlineData("reports/über+ratio&more#1.json")]
+    public async Task UploadArtifact_NamesNeedingEscaping_RoundTripAndList(string path)
+    {
+        var run = await NewRunAsync();
+
+        await _client.UploadArtifactBytesAsync(run.Info.ArtifactUri, path, new byte[] { 42, 0, 7 });
+
+        Assert.Equal(new byte[] { 42, 0, 7 }, await _client.DownloadArtifactBytesAsync(run.Info.ArtifactUri, path));
+        Assert.Contains(await _client.ListArtifactsAsync(run.Info.ArtifactUri, recursive: true), f => f.Path == path && !f.IsDir);
+    }
+
     [Fact]
     public async Task UploadDirectory_NestedFiles_ListsRecursivelyAndDownloadsTheSameTree()
     {
@@ -173,7 +186,7 @@ public sealed class ArtifactAndRegistryContractTests(MlflowFixture fixture)
         var source = ArtifactLocation.Combine(run.Info.ArtifactUri, "model");
 
         var v1 = await _client.CreateModelVersionAsync(name, source, run.Info.RunId, [new Tag("validation_status", "pending")]);
-        var v2 = await _client.CreateModelVersionAsync(name, source, run.Info.RunId, description: "second");
+        var v2 = await _client.CreateModelVersionFromRunAsync(name, run, "model", description: "second");
         await _client.SetModelVersionTagAsync(name, v1.Version, "validation_status", "passed");
         await _client.SetModelVersionTagAsync(name, v1.Version, "temporary", "x");
         await _client.DeleteModelVersionTagAsync(name, v1.Version, "temporary");

@@ -177,7 +177,7 @@ public sealed class ClientTransportTests
     }
 
     [Theory]
-    [InlineData("MLFLOW_TRACKING_URI", "file:///tmp/mlruns")]
+    [InlineData("MLFLOW_TRACKING_URI", "file:///srv/mlruns")]
     [InlineData("MLFLOW_TRACKING_URI", "not a uri")]
     [InlineData("MLFLOW_TRACKING_USERNAME", "only-user")]
     [InlineData("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "-1")]
@@ -206,7 +206,7 @@ public sealed class ClientTransportTests
     }
 
     [Theory]
-    [InlineData("file:///tmp/mlruns/1/abc/artifacts")]
+    [InlineData("file:///srv/mlruns/1/abc/artifacts")]
     [InlineData("s3://bucket/1/abc/artifacts")]
     [InlineData("mlflow-artifacts:/1/../../etc")]
     public void ToProxyPath_OtherSchemesOrTraversal_Throw(string uri)

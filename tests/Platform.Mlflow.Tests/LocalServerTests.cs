@@ -6,70 +6,134 @@ using Platform.Mlflow.Server;
 
 namespace Platform.Mlflow.Tests;
 
-/// <summary>
-/// Tests of the local server itself: persistence across restarts and each validation rule, sent as raw HTTP so the
-/// client's own validation cannot hide a server gap. Every rejection must be MLflow's {error_code, message} body.
-/// </summary>
-public sealed class LocalServerTests : IAsyncLifetime, IDisposable
+/// <summary>One local server shared by the validation tests; each test makes the runs it changes.</summary>
+public sealed class LocalServerFixture : IAsyncLifetime
 {
-    private readonly string _store = TempDirectory.Create("mlflow-server");
     private MlflowLocalServer _server = null!;
-    private HttpClient _http = null!;
-    private MlflowClient _client = null!;
-    private string _runId = "";
-    private string _experimentId = "";
+
+    public string StoreDirectory { get; } = TempDirectory.Create("mlflow-server");
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public MlflowClient Client { get; private set; } = null!;
+
+    public string ExperimentId { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        await StartAsync();
-        _experimentId = await _client.CreateExperimentAsync("validation");
-        _runId = (await _client.CreateRunAsync(_experimentId)).Info.RunId;
-        await _client.CreateRegisteredModelAsync("m");
-        await _client.CreateModelVersionAsync("m", "mlflow-artifacts:/1/x/artifacts/model");
+        _server = await MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = StoreDirectory });
+        Http = new HttpClient { BaseAddress = _server.BaseAddress };
+        Client = MlflowClient.Create(new MlflowClientOptions { TrackingUri = _server.BaseAddress, MaxRetries = 0 });
+        ExperimentId = await Client.CreateExperimentAsync("validation");
+        await Client.CreateRegisteredModelAsync("m");
+        await Client.CreateModelVersionAsync("m", "mlflow-artifacts:/1/x/artifacts/model");
     }
 
     public async Task DisposeAsync()
     {
-        await StopAsync();
-        TempDirectory.Delete(_store);
+        Client.Dispose();
+        Http.Dispose();
+        await _server.DisposeAsync();
+        TempDirectory.Delete(StoreDirectory);
     }
+}
 
-    public void Dispose()
-    {
-        _client?.Dispose();
-        _http?.Dispose();
-    }
+/// <summary>
+/// Tests of the local server itself: persistence across restarts and each validation rule, sent as raw HTTP so the
+/// client's own validation cannot hide a server gap. Every rejection must be MLflow's {error_code, message} body.
+/// </summary>
+public sealed class LocalServerTests(LocalServerFixture fixture) : IClassFixture<LocalServerFixture>, IAsyncLifetime
+{
+    private readonly HttpClient _http = fixture.Http;
+    private readonly MlflowClient _client = fixture.Client;
+    private readonly string _experimentId = fixture.ExperimentId;
+    private string _runId = "";
+
+    public async Task InitializeAsync() => _runId = (await _client.CreateRunAsync(_experimentId)).Info.RunId;
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Restart_SameStore_KeepsEverything()
     {
-        var run = await _client.CreateRunAsync(_experimentId, "persisted");
-        await _client.LogBatchAsync(run.Info.RunId, [new Metric("loss", 0.5, 10, 1), new Metric("loss", 0.25, 20, 2)], [new Param("seed", "1")], [new Tag("k", "v")]);
-        await _client.LogInputsAsync(run.Info.RunId, [new DatasetInput { Dataset = new Dataset { Name = "d", Digest = "abc", SourceType = "local", Source = "s" } }]);
-        await _client.UploadArtifactBytesAsync(run.Info.ArtifactUri, "model/weights.bin", new byte[] { 0, 1, 2, 255 });
-        await _client.EndRunAsync(run.Info.RunId);
-        await _client.SetModelAliasAsync("m", "champion", "1");
-        await _client.SetExperimentTagAsync(_experimentId, "note", "kept");
+        var store = TempDirectory.Create("mlflow-restart");
+        try
+        {
+            string experimentId, runId, artifactUri;
+            await using (var first = await MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = store }))
+            using (var client = MlflowClient.Create(new MlflowClientOptions { TrackingUri = first.BaseAddress, MaxRetries = 0 }))
+            {
+                experimentId = await client.CreateExperimentAsync("persisted-experiment");
+                var run = await client.CreateRunAsync(experimentId, "persisted");
+                (runId, artifactUri) = (run.Info.RunId, run.Info.ArtifactUri);
+                await client.LogBatchAsync(runId, [new Metric("loss", 0.5, 10, 1), new Metric("loss", 0.25, 20, 2)], [new Param("seed", "1")], [new Tag("k", "v")]);
+                await client.LogInputsAsync(runId, [new DatasetInput { Dataset = new Dataset { Name = "d", Digest = "abc", SourceType = "local", Source = "s" } }]);
+                await client.UploadArtifactBytesAsync(artifactUri, "model/weights.bin", new byte[] { 0, 1, 2, 255 });
+                await client.EndRunAsync(runId);
+                await client.CreateRegisteredModelAsync("m");
+                await client.CreateModelVersionAsync("m", artifactUri + "/model", runId);
+                await client.SetModelAliasAsync("m", "champion", "1");
+                await client.SetExperimentTagAsync(experimentId, "note", "kept");
+            }
 
-        await StopAsync();
-        await StartAsync();
+            await using var second = await MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = store });
+            using var reopened = MlflowClient.Create(new MlflowClientOptions { TrackingUri = second.BaseAddress, MaxRetries = 0 });
+            var reloaded = await reopened.GetRunAsync(runId);
+            Assert.Equal("persisted", reloaded.Info.RunName);
+            Assert.Equal(RunStatus.Finished, reloaded.Info.Status);
+            Assert.Equal(0.25, Assert.Single(reloaded.Data.Metrics).Value);
+            Assert.Equal(2, (await reopened.GetMetricHistoryAsync(runId, "loss")).Count);
+            Assert.Equal([new Param("seed", "1")], reloaded.Data.Params);
+            Assert.Contains(new Tag("k", "v"), reloaded.Data.Tags);
+            Assert.Equal("d", Assert.Single(reloaded.Inputs.DatasetInputs).Dataset.Name);
+            Assert.Equal(new byte[] { 0, 1, 2, 255 }, await reopened.DownloadArtifactBytesAsync(reloaded.Info.ArtifactUri, "model/weights.bin"));
+            Assert.Equal("1", (await reopened.GetModelVersionByAliasAsync("m", "champion")).Version);
+            Assert.Contains(new Tag("note", "kept"), (await reopened.GetExperimentAsync(experimentId)).Tags);
+            Assert.Equal("Default", (await reopened.GetExperimentAsync("0")).Name);
+            Assert.NotEqual(experimentId, await reopened.CreateExperimentAsync("after-restart"));
+            Assert.Equal("2", (await reopened.CreateModelVersionAsync("m", artifactUri + "/model")).Version);
+        }
+        finally
+        {
+            TempDirectory.Delete(store);
+        }
+    }
 
-        var reloaded = await _client.GetRunAsync(run.Info.RunId);
-        Assert.Equal("persisted", reloaded.Info.RunName);
-        Assert.Equal(RunStatus.Finished, reloaded.Info.Status);
-        Assert.Equal(0.25, Assert.Single(reloaded.Data.Metrics).Value);
-        Assert.Equal(2, (await _client.GetMetricHistoryAsync(run.Info.RunId, "loss")).Count);
-        Assert.Equal([new Param("seed", "1")], reloaded.Data.Params);
-        Assert.Contains(new Tag("k", "v"), reloaded.Data.Tags);
-        Assert.Equal("d", Assert.Single(reloaded.Inputs.DatasetInputs).Dataset.Name);
-        Assert.Equal(new byte[] { 0, 1, 2, 255 }, await _client.DownloadArtifactBytesAsync(reloaded.Info.ArtifactUri, "model/weights.bin"));
-        Assert.Equal("1", (await _client.GetModelVersionByAliasAsync("m", "champion")).Version);
-        Assert.Contains(new Tag("note", "kept"), (await _client.GetExperimentAsync(_experimentId)).Tags);
-        Assert.Equal("validation", (await _client.GetExperimentByNameAsync("validation"))!.Name);
-        Assert.Equal("Default", (await _client.GetExperimentAsync("0")).Name);
-        var next = await _client.CreateExperimentAsync("after-restart");
-        Assert.NotEqual(_experimentId, next);
-        Assert.Equal("2", (await _client.CreateModelVersionAsync("m", "mlflow-artifacts:/1/x/artifacts/model")).Version);
+    [Fact]
+    public async Task Start_StoreDatabaseIsNotSqlite_ThrowsAClearError()
+    {
+        var store = TempDirectory.Create("mlflow-corrupt");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(store, "mlflow.db"), "this is not a database, just text long enough to fill a header page");
+
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = store }));
+
+            Assert.Contains("mlflow.db", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TempDirectory.Delete(store);
+        }
+    }
+
+    [Fact]
+    public async Task Start_PortInUse_ThrowsAndTheStoreCanBeReopened()
+    {
+        var store = TempDirectory.Create("mlflow-port");
+        try
+        {
+            var port = fixture.Http.BaseAddress!.Port;
+            await Assert.ThrowsAnyAsync<IOException>(() => MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = port, StoreDirectory = store }));
+
+            await using var server = await MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = store });
+            using var client = MlflowClient.Create(new MlflowClientOptions { TrackingUri = server.BaseAddress, MaxRetries = 0 });
+            Assert.Equal("Default", (await client.GetExperimentAsync("0")).Name);
+        }
+        finally
+        {
+            TempDirectory.Delete(store);
+        }
     }
 
     [Fact]
@@ -134,7 +198,12 @@ public sealed class LocalServerTests : IAsyncLifetime, IDisposable
     [InlineData("runs/set-tag", """{"run_id":"$RUN","key":"t","value":"$TAG8001"}""")]
     [InlineData("runs/set-tag", """{"run_id":"$RUN","key":"","value":"x"}""")]
     [InlineData("experiments/create", """{"name":""}""")]
-    [InlineData("experiments/create", """{"name":"x","artifact_location":"file:///tmp/elsewhere"}""")]
+    [InlineData("experiments/create", """{"name":"tagged","tags":[{"key":"a"}]}""")]
+    [InlineData("registered-models/create", """{"name":"tagged","tags":[null]}""")]
+    [InlineData("runs/log-batch", """{"run_id":"$RUN","tags":[null]}""")]
+    [InlineData("runs/log-batch", """{"run_id":"$RUN","params":[{"key":"p"}]}""")]
+    [InlineData("runs/log-inputs", """{"run_id":"$RUN","datasets":[null]}""")]
+    [InlineData("experiments/create", """{"name":"x","artifact_location":"file:///srv/elsewhere"}""")]
     [InlineData("experiments/set-experiment-tag", """{"experiment_id":"$EXP","key":"t","value":"$TAG5001"}""")]
     [InlineData("registered-models/create", """{"name":""}""")]
     [InlineData("registered-models/create", """{"name":"a/b"}""")]
@@ -230,8 +299,9 @@ public sealed class LocalServerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task CreateExperiment_NameOfADeletedExperiment_IsStillTaken()
     {
-        await _client.DeleteExperimentAsync(_experimentId);
-        var response = await PostRawAsync("experiments/create", """{"name":"validation"}""");
+        var id = await _client.CreateExperimentAsync("to-delete");
+        await _client.DeleteExperimentAsync(id);
+        var response = await PostRawAsync("experiments/create", """{"name":"to-delete"}""");
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, MlflowErrorCodes.ResourceAlreadyExists);
     }
 
@@ -249,7 +319,7 @@ public sealed class LocalServerTests : IAsyncLifetime, IDisposable
         var response = await _http.PutAsync("api/2.0/mlflow-artifacts/artifacts/1/..%2F..%2F..%2Fescaped.bin", content);
 
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, MlflowErrorCodes.InvalidParameterValue);
-        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_store)!, "escaped.bin")));
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(fixture.StoreDirectory)!, "escaped.bin")));
     }
 
     [Fact]
@@ -275,29 +345,16 @@ public sealed class LocalServerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task SearchRuns_PageTokens_WalkEveryRunOnce()
     {
-        for (var i = 0; i < 7; i++)
+        var experiment = await _client.CreateExperimentAsync("paging");
+        for (var i = 0; i < 8; i++)
         {
-            await _client.CreateRunAsync(_experimentId, $"r{i}");
+            await _client.CreateRunAsync(experiment, $"r{i}");
         }
 
-        var seen = await _client.SearchAllRunsAsync([_experimentId], pageSize: 3).Select(r => r.Info.RunId).ToListAsync();
+        var seen = await _client.SearchAllRunsAsync([experiment], pageSize: 3).Select(r => r.Info.RunId).ToListAsync();
 
         Assert.Equal(8, seen.Count);
         Assert.Equal(8, seen.Distinct().Count());
-    }
-
-    private async Task StartAsync()
-    {
-        _server = await MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = _store });
-        _http = new HttpClient { BaseAddress = _server.BaseAddress };
-        _client = MlflowClient.Create(new MlflowClientOptions { TrackingUri = _server.BaseAddress, MaxRetries = 0 });
-    }
-
-    private async Task StopAsync()
-    {
-        _client.Dispose();
-        _http.Dispose();
-        await _server.DisposeAsync();
     }
 
     private string Expand(string body) => body

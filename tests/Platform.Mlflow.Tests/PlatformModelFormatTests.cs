@@ -45,6 +45,34 @@ public sealed class PlatformModelFormatTests(MlflowFixture fixture)
     }
 
     [Fact]
+    public async Task ChampionChallenger_PromoteRejectRollBack_MovesAliasesAndTags()
+    {
+        var name = MlflowFixture.UniqueName("dqn-flow");
+        var flow = new ChampionChallenger(_client);
+        var (v1, _) = await LogAndRegisterAsync(name, new StandInCheckpoint([1]), seed: 1);
+        var (v2, _) = await LogAndRegisterAsync(name, new StandInCheckpoint([2]), seed: 2);
+        var (v3, _) = await LogAndRegisterAsync(name, new StandInCheckpoint([3]), seed: 3);
+
+        await flow.SetChallengerAsync(name, v1.Version);
+        await flow.PromoteChallengerAsync(name);
+        var pending = await flow.SetChallengerAsync(name, v2.Version);
+        var promoted = await flow.PromoteChallengerAsync(name);
+        await flow.SetChallengerAsync(name, v3.Version);
+        await flow.RejectChallengerAsync(name);
+
+        Assert.Contains(new Tag(ChampionChallenger.ValidationStatusTag, "pending"), pending.Tags);
+        Assert.Contains(new Tag(ChampionChallenger.ValidationStatusTag, "passed"), promoted.Tags);
+        Assert.Equal([new RegisteredModelAlias(PlatformModelFormat.ChampionAlias, v2.Version)], (await _client.GetRegisteredModelAsync(name)).Aliases);
+        Assert.Contains(new Tag(ChampionChallenger.ValidationStatusTag, "failed"), (await _client.GetModelVersionAsync(name, v3.Version)).Tags);
+        Assert.Equal(new byte[] { 2 }, (await _format.LoadAsync($"models:/{name}@champion", new StandInCodec())).Model.Blob);
+        await Assert.ThrowsAnyAsync<MlflowException>(() => flow.PromoteChallengerAsync(name));
+
+        await flow.RollBackChampionAsync(name, v1.Version);
+
+        Assert.Equal(new byte[] { 1 }, (await _format.LoadAsync($"models:/{name}@champion", new StandInCodec())).Model.Blob);
+    }
+
+    [Fact]
     public async Task LogModel_WritesAnMlmodelDescriptorWithThePlatformFlavor()
     {
         var run = await NewRunAsync();

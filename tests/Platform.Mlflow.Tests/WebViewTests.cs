@@ -38,6 +38,7 @@ public sealed class WebViewTests : IAsyncLifetime, IDisposable
         var experiment = await _client.CreateExperimentAsync("btc-dqn");
         var run = await _client.CreateRunAsync(experiment, "seed-1");
         await _client.LogBatchAsync(run.Info.RunId, Enumerable.Range(0, 5).Select(i => new Metric("sharpe", i * 0.5, 1_700_000_000_000 + i, i)), [new Param("lr", "0.001")]);
+        await _client.UploadArtifactBytesAsync(run.Info.ArtifactUri, "model/weights.bin", new byte[] { 1, 2, 3 });
         await _client.CreateRegisteredModelAsync("dqn");
         await _client.CreateModelVersionAsync("dqn", run.Info.ArtifactUri + "/model", run.Info.RunId);
         await _client.SetModelAliasAsync("dqn", "champion", "1");
@@ -53,6 +54,7 @@ public sealed class WebViewTests : IAsyncLifetime, IDisposable
         Assert.Contains("0.001", experimentPage, StringComparison.Ordinal);
         Assert.Contains("<polyline", runPage, StringComparison.Ordinal);
         Assert.Contains("sharpe", runPage, StringComparison.Ordinal);
+        Assert.Contains($"/api/2.0/mlflow-artifacts/artifacts/{experiment}/{run.Info.RunId}/artifacts/model/weights.bin", runPage, StringComparison.Ordinal);
         Assert.Contains("<span class=\"alias\">champion</span>", modelPage, StringComparison.Ordinal);
     }
 

@@ -22,11 +22,11 @@ internal static class UiEndpoints
         .alias{background:#2d6cdf;color:#fff;border-radius:3px;padding:1px 6px;margin-right:4px}svg{border:1px solid #ddd;margin:0 1em 1em 0}
         """;
 
-    public static void Map(IEndpointRouteBuilder app, TrackingStore tracking, RegistryStore registry)
+    public static void Map(IEndpointRouteBuilder app, TrackingStore tracking, RegistryStore registry, ArtifactStore artifacts)
     {
         app.MapGet("/", () => Page("MLflow (local)", Home(tracking, registry)));
         app.MapGet("/ui/experiments/{id}", (string id) => Page("Experiment", Experiment(tracking, id)));
-        app.MapGet("/ui/runs/{id}", (string id) => Page("Run", RunPage(tracking, id)));
+        app.MapGet("/ui/runs/{id}", (string id) => Page("Run", RunPage(tracking, artifacts, id)));
         app.MapGet("/ui/models/{name}", (string name) => Page("Model", Model(registry, name)));
     }
 
@@ -87,7 +87,7 @@ internal static class UiEndpoints
         return html.Append("</table>").ToString();
     };
 
-    private static Func<string> RunPage(TrackingStore tracking, string id) => () =>
+    private static Func<string> RunPage(TrackingStore tracking, ArtifactStore artifacts, string id) => () =>
     {
         var run = tracking.GetRun(id);
         var info = run.Info;
@@ -108,7 +108,13 @@ internal static class UiEndpoints
 
         html.Append("<h2>Tags</h2>").Append(Table(run.Data.Tags.Select(t => (t.Key, t.Value))));
         html.Append("<h2>Inputs</h2>").Append(Table(run.Inputs.DatasetInputs.Select(d => (d.Dataset.Name, $"{d.Dataset.Digest} {d.Dataset.Source}"))));
-        return html.ToString();
+        html.Append("<h2>Artifacts</h2><table><tr><th>Path</th><th>Size</th></tr>");
+        if (info.ArtifactUri.StartsWith(ArtifactLocation.ProxyScheme + ":", StringComparison.Ordinal))
+        {
+            AppendArtifacts(html, artifacts, ArtifactLocation.ToProxyPath(info.ArtifactUri), "");
+        }
+
+        return html.Append("</table>").ToString();
     };
 
     private static Func<string> Model(RegistryStore registry, string name) => () =>
@@ -126,6 +132,23 @@ internal static class UiEndpoints
 
         return html.Append("</table>").ToString();
     };
+
+    /// <summary>Rows for every file below a run's artifact root, each linking to the proxy download.</summary>
+    private static void AppendArtifacts(StringBuilder html, ArtifactStore artifacts, string root, string relative)
+    {
+        foreach (var entry in artifacts.List(relative.Length == 0 ? root : root + "/" + relative))
+        {
+            var path = relative.Length == 0 ? entry.Path : relative + "/" + entry.Path;
+            if (entry.IsDir)
+            {
+                AppendArtifacts(html, artifacts, root, path);
+                continue;
+            }
+
+            var href = "/api/2.0/mlflow-artifacts/artifacts/" + ArtifactLocation.EscapePath(root + "/" + path);
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"{E(href)}\">{E(path)}</a></td><td>{entry.FileSize}</td></tr>");
+        }
+    }
 
     /// <summary>An SVG line chart of a metric's history against its step.</summary>
     private static string Chart(string key, IReadOnlyList<Metric> history)

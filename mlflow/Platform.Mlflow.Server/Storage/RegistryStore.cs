@@ -319,7 +319,7 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         foreach (var tag in tags ?? [])
         {
-            MlflowValidation.ValidateTag("registry tag", tag.Key, tag.Value, MlflowLimits.MaxRegistryTagValueLength);
+            MlflowValidation.ValidateTag("registry tag", tag?.Key, tag?.Value, MlflowLimits.MaxRegistryTagValueLength);
         }
     }
 

@@ -22,20 +22,9 @@ internal sealed class SqliteDatabase : IDisposable
             Pooling = false,
         }.ToString());
         _connection.Open();
-        Execute(static (connection, transaction) =>
-        {
-            using var pragma = connection.CreateCommand();
-            pragma.Transaction = transaction;
-            pragma.CommandText = "PRAGMA foreign_keys = ON;";
-            pragma.ExecuteNonQuery();
-            return 0;
-        }, transactional: false);
-        using (var wal = _connection.CreateCommand())
-        {
-            wal.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
-            wal.ExecuteNonQuery();
-        }
 
+        // Pragmas apply per connection and outside transactions; the server keeps this one connection.
+        Exec(_connection, null, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
         Execute(static (connection, transaction) =>
         {
             Exec(connection, transaction, Schema);
@@ -51,16 +40,11 @@ internal sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> alone, inside a transaction committed when it returns.</summary>
-    public T Execute<T>(Func<SqliteConnection, SqliteTransaction?, T> work, bool transactional = true)
+    public T Execute<T>(Func<SqliteConnection, SqliteTransaction?, T> work)
     {
         _gate.Wait();
         try
         {
-            if (!transactional)
-            {
-                return work(_connection, null);
-            }
-
             using var transaction = _connection.BeginTransaction();
             var result = work(_connection, transaction);
             transaction.Commit();

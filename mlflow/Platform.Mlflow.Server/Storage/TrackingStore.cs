@@ -42,7 +42,7 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateExperimentName(request.Name);
         foreach (var tag in request.Tags ?? [])
         {
-            MlflowValidation.ValidateTag("experiment tag", tag.Key, tag.Value, MlflowLimits.MaxExperimentTagValueLength);
+            MlflowValidation.ValidateTag("experiment tag", tag?.Key, tag?.Value, MlflowLimits.MaxExperimentTagValueLength);
         }
 
         if (request.ArtifactLocation is { Length: > 0 } location)
@@ -167,7 +167,7 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         var experimentId = ParseExperimentId(request.ExperimentId);
         foreach (var tag in request.Tags ?? [])
         {
-            MlflowValidation.ValidateRunTag(tag.Key, tag.Value, MlflowLimits.MaxRunTagValueLength);
+            MlflowValidation.ValidateRunTag(tag?.Key, tag?.Value, MlflowLimits.MaxRunTagValueLength);
         }
 
         var runId = Guid.NewGuid().ToString("N");
@@ -377,9 +377,9 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         foreach (var input in request.Datasets ?? [])
         {
             MlflowValidation.ValidateDataset(input?.Dataset);
-            foreach (var tag in input!.Tags)
+            foreach (var tag in input!.Tags ?? [])
             {
-                MlflowValidation.ValidateTag("input tag", tag.Key, tag.Value, MlflowLimits.MaxRunTagValueLength);
+                MlflowValidation.ValidateTag("input tag", tag?.Key, tag?.Value, MlflowLimits.MaxRunTagValueLength);
             }
         }
 
@@ -394,7 +394,7 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
                     t,
                     "INSERT OR REPLACE INTO run_inputs VALUES ($run, $name, $digest, $type, $source, $schema, $profile, $tags)",
                     ("$run", request.RunId), ("$name", d.Name), ("$digest", d.Digest), ("$type", d.SourceType), ("$source", d.Source),
-                    ("$schema", d.Schema), ("$profile", d.Profile), ("$tags", JsonSerializer.Serialize(input.Tags.ToList(), MlflowJsonContext.Default.ListTag)));
+                    ("$schema", d.Schema), ("$profile", d.Profile), ("$tags", JsonSerializer.Serialize((input.Tags ?? []).ToList(), MlflowJsonContext.Default.ListTag)));
             }
 
             return 0;

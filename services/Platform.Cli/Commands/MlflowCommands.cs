@@ -5,22 +5,24 @@ using System.Net.Sockets;
 using Platform.Mlflow;
 using Platform.Mlflow.Protocol;
 using Platform.Mlflow.Server;
-using Spectre.Console;
 
 namespace Platform.Cli.Commands;
 
 /// <summary><c>platform mlflow server</c>: runs the local MLflow-compatible tracking and registry server.</summary>
 internal static class MlflowCommands
 {
-    internal static Command Create()
+    internal static Command Create() => Create(Console.Error);
+
+    /// <summary>The command tree, writing user errors to <paramref name="error"/> (tests pass their own writer).</summary>
+    internal static Command Create(TextWriter error)
     {
         var mlflow = new Command("mlflow", "MLflow tracking and model registry.");
-        mlflow.Subcommands.Add(CreateServer());
-        mlflow.Subcommands.Add(CreateBenchmark());
+        mlflow.Subcommands.Add(CreateServer(error));
+        mlflow.Subcommands.Add(CreateBenchmark(error));
         return mlflow;
     }
 
-    private static Command CreateServer()
+    private static Command CreateServer(TextWriter error)
     {
         var host = new Option<string>("--host") { Description = "Address to listen on (an IP address or localhost).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port (0 picks a free one).", DefaultValueFactory = _ => 5000 };
@@ -44,31 +46,33 @@ internal static class MlflowCommands
             {
                 options.Validate();
                 await using var running = await MlflowLocalServer.StartAsync(options, cancellationToken);
-                AnsiConsole.MarkupLineInterpolated($"MLflow-compatible server on [bold]{running.BaseAddress}[/] (store [bold]{Path.GetFullPath(options.StoreDirectory)}[/]). Set MLFLOW_TRACKING_URI={running.BaseAddress.AbsoluteUri.TrimEnd('/')} for clients; Ctrl+C stops.");
+                // Plain lines: the address must stay copyable when the output is not a terminal.
+                Console.WriteLine($"MLflow-compatible server on {running.BaseAddress} (store {Path.GetFullPath(options.StoreDirectory)}); web view at {running.BaseAddress}");
+                Console.WriteLine($"export MLFLOW_TRACKING_URI={running.BaseAddress.AbsoluteUri.TrimEnd('/')}   # Ctrl+C stops the server");
                 await running.WaitForShutdownAsync(cancellationToken);
                 return 0;
             }
             catch (ArgumentException ex)
             {
-                return Fail(ex.Message);
+                return Fail(error, ex.Message);
             }
             catch (IOException ex) when (ex.InnerException is SocketException || ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
             {
-                return Fail($"cannot listen on {options.Host}:{options.Port}: {ex.Message}");
+                return Fail(error, $"cannot listen on {options.Host}:{options.Port}: {ex.Message}");
             }
             catch (UnauthorizedAccessException ex)
             {
-                return Fail($"cannot use store '{options.StoreDirectory}': {ex.Message}");
+                return Fail(error, $"cannot use store '{options.StoreDirectory}': {ex.Message}");
             }
             catch (InvalidOperationException ex)
             {
-                return Fail(ex.Message);
+                return Fail(error, ex.Message);
             }
         });
         return server;
     }
 
-    private static Command CreateBenchmark()
+    private static Command CreateBenchmark(TextWriter error)
     {
         var metrics = new Option<int>("--metrics") { Description = "Metric points to log with log-batch.", DefaultValueFactory = _ => 20_000 };
         var calls = new Option<int>("--calls") { Description = "Single log-metric calls to time.", DefaultValueFactory = _ => 500 };
@@ -86,7 +90,7 @@ internal static class MlflowCommands
             var megabytes = parseResult.GetValue(artifactMegabytes);
             if (metricCount < 1 || callCount < 1 || megabytes is < 1 or > 1024)
             {
-                return Fail("--metrics and --calls must be positive and --artifact-mb between 1 and 1024.");
+                return Fail(error, "--metrics and --calls must be positive and --artifact-mb between 1 and 1024.");
             }
 
             var store = Path.Combine(Path.GetTempPath(), $"platform-mlflow-bench-{Guid.NewGuid():N}");
@@ -133,7 +137,7 @@ internal static class MlflowCommands
                 watch.Restart();
                 var downloaded = await client.DownloadArtifactBytesAsync(run.Info.ArtifactUri, "bench/blob.bin", cancellationToken);
                 Report("artifact download", megabytes, "MB", watch.Elapsed);
-                return downloaded.AsSpan().SequenceEqual(blob) ? 0 : Fail("the downloaded artifact differs from the upload.");
+                return downloaded.AsSpan().SequenceEqual(blob) ? 0 : Fail(error, "the downloaded artifact differs from the upload.");
             }
             finally
             {
@@ -149,9 +153,9 @@ internal static class MlflowCommands
     private static void Report(string what, int count, string unit, TimeSpan elapsed) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what,-34} {count,8} {unit,-6} in {elapsed.TotalMilliseconds,9:0.0} ms = {count / elapsed.TotalSeconds,10:0.0} {unit}/s"));
 
-    private static int Fail(string message)
+    private static int Fail(TextWriter error, string message)
     {
-        Console.Error.WriteLine($"platform mlflow: {message}");
+        error.WriteLine($"platform mlflow: {message}");
         return 1;
     }
 }
