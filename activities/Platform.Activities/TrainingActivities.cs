@@ -99,6 +99,8 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
             var metadata = DqnCheckpointCodec.Describe(model);
             var logged = await format.LogModelAsync(await mlflow.GetRunAsync(runId, cancellation), model, metadata, new DqnCheckpointCodec(), cancellationToken: cancellation);
             var version = await format.RegisterAsync(input.ModelName, logged, metadata, cancellation);
+            await mlflow.SetModelVersionTagAsync(input.ModelName, version.Version, "platform.validation_metric", model.Metadata.ValidationMetric, cancellation);
+            await mlflow.SetModelVersionTagAsync(input.ModelName, version.Version, "platform.validation_score", model.Metadata.ValidationScore.ToString("0.####", CultureInfo.InvariantCulture), cancellation);
             await mlflow.EndRunAsync(runId, RunStatus.Finished, cancellation);
             return new TrainModelResult(input.Kind, runId, input.ModelName, version.Version, model.Metadata.ValidationMetric, model.Metadata.ValidationScore, outcome.Epochs.Count, outcome.BestEpoch);
         }

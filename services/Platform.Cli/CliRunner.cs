@@ -25,6 +25,12 @@ internal static class CliRunner
             WriteError("cancelled");
             return 130;
         }
+        catch (Temporalio.Exceptions.WorkflowFailedException e) when (Environment.GetEnvironmentVariable("PLATFORM_DEBUG") is null)
+        {
+            // The useful part of a workflow failure is its innermost cause (an activity's or the workflow's own error).
+            WriteError($"workflow failed: {e.GetBaseException().Message}");
+            return 1;
+        }
         catch (Exception e) when (Environment.GetEnvironmentVariable("PLATFORM_DEBUG") is null)
         {
             WriteError($"{e.GetType().Name}: {e.Message} (set PLATFORM_DEBUG=1 for details)");

@@ -16,6 +16,11 @@ internal static class PlatformCommandLine
         root.Subcommands.Add(BenchCommands.Create());
         root.Subcommands.Add(MlflowCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        foreach (var command in LifecycleCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 

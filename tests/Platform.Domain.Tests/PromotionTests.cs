@@ -86,6 +86,19 @@ public class PromotionTests
     }
 
     [Fact]
+    public void Evaluate_NoChampion_SharpeCheckPassesOtherChecksStillApply()
+    {
+        var weak = Candidate("1", -0.5, dd: 10, trades: 2);
+
+        var decision = PromotionGate.Evaluate(weak, null, [weak], new PromotionThresholds { MinTrades = 1, MinDeflatedSharpeProbability = 0 });
+        var strict = PromotionGate.Evaluate(weak, null, [weak], new PromotionThresholds { MinTrades = 5, MinDeflatedSharpeProbability = 0 });
+
+        Assert.True(decision.Passed, decision.Summary);
+        Assert.Contains("no champion", decision.Checks[0].Explanation, StringComparison.Ordinal);
+        Assert.Equal(["trades"], strict.Checks.Where(c => !c.Passed).Select(c => c.Name));
+    }
+
+    [Fact]
     public void Evaluate_InvalidThresholds_Throws()
     {
         Assert.Throws<ArgumentException>(() => PromotionGate.Evaluate(Candidate("1", 1), null, [], new PromotionThresholds { MaxDrawdownPct = 0 }));

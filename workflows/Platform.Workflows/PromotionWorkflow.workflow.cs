@@ -163,7 +163,7 @@ public sealed class PromotionWorkflow
         foreach (var check in gate.Decision.Checks)
         {
             tags[$"platform.gate.{check.Name}"] = check.Value.ToString("R", CultureInfo.InvariantCulture);
-            tags[$"platform.gate.{check.Name}.threshold"] = check.Threshold.ToString("R", CultureInfo.InvariantCulture);
+            tags[$"platform.gate.{check.Name}.threshold"] = check.Threshold?.ToString("R", CultureInfo.InvariantCulture) ?? "n/a";
         }
 
         return tags;

@@ -41,7 +41,7 @@ public sealed record PromotionThresholds
 public sealed record CandidateEvaluation(string Model, string Version, double Sharpe, double MaxDrawdownPct, int Trades, double FinalProfit, IReadOnlyList<double> PeriodReturns);
 
 /// <summary>One check of the gate with the numbers behind it, for the audit log and the model version's tags.</summary>
-public sealed record GateCheck(string Name, double Value, double Threshold, bool Passed, string Explanation);
+public sealed record GateCheck(string Name, double Value, double? Threshold, bool Passed, string Explanation);
 
 public sealed record GateDecision(bool Passed, IReadOnlyList<GateCheck> Checks)
 {
@@ -68,14 +68,16 @@ public static class PromotionGate
         }
 
         var checks = new List<GateCheck>();
+
+        // With no champion yet there is nothing to beat: the best challenger is proposed on the other checks alone.
         var bar = (champion?.Sharpe ?? 0d) + thresholds.MinSharpeImprovement;
         checks.Add(new GateCheck(
             "sharpe",
             challenger.Sharpe,
-            bar,
-            challenger.Sharpe > bar,
+            champion is null ? null : bar,
+            champion is null || challenger.Sharpe > bar,
             champion is null
-                ? $"Sharpe {challenger.Sharpe:0.###} vs {bar:0.###} (no champion: must beat zero plus the margin)"
+                ? $"Sharpe {challenger.Sharpe:0.###} (no champion yet: nothing to beat)"
                 : $"Sharpe {challenger.Sharpe:0.###} vs champion {champion.Sharpe:0.###} + margin {thresholds.MinSharpeImprovement:0.###}"));
         checks.Add(new GateCheck(
             "max_drawdown_pct",

@@ -1,0 +1,242 @@
+using System.CommandLine;
+using System.Globalization;
+using Platform.Activities;
+using Platform.Mlflow;
+using Platform.Workflows;
+using Platform.Worker;
+using Spectre.Console;
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace Platform.Cli.Commands;
+
+/// <summary>
+/// The model lifecycle from the command line: <c>up</c> runs the platform; <c>train</c>, <c>promote</c>,
+/// <c>approve</c>, <c>reject</c>, <c>rollback</c> and <c>status</c> talk to it (TEMPORAL_ADDRESS, MLFLOW_TRACKING_URI,
+/// defaults 127.0.0.1:7233 and http://127.0.0.1:5000).
+/// </summary>
+internal static class LifecycleCommands
+{
+    public static IEnumerable<Command> Create() => [Up(), Train(), Promote(), Decide("approve", approve: true), Decide("reject", approve: false), Rollback(), Status()];
+
+    internal static Option<string> DataDirectory() => new("--data-dir") { Description = "Where the platform keeps its state (market store, audit log, embedded servers)", DefaultValueFactory = _ => ".platform" };
+
+    private static Option<string> Model() => new("--model") { Description = "Registered model name", DefaultValueFactory = _ => LifecycleDefaults.ModelName };
+
+    private static Command Up()
+    {
+        var data = DataDirectory();
+        var temporalPort = new Option<int>("--temporal-port") { Description = "Port of the embedded Temporal server", DefaultValueFactory = _ => 7233 };
+        var mlflowPort = new Option<int>("--mlflow-port") { Description = "Port of the embedded MLflow server", DefaultValueFactory = _ => 5000 };
+        var command = new Command("up", "Run the platform: embedded Temporal + MLflow servers (unless TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI are set) and the lifecycle worker, until Ctrl+C")
+        {
+            data, temporalPort, mlflowPort,
+        };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var options = new PlatformOptions { DataDirectory = parse.GetValue(data)!, EmbeddedTemporalPort = parse.GetValue(temporalPort), EmbeddedMlflowPort = parse.GetValue(mlflowPort) }.WithEnvironment();
+            await using var runtime = await PlatformRuntime.StartAsync(options, cancellationToken: cancellation);
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Temporal: [blue]{runtime.TemporalAddress}[/] ({(runtime.EmbeddedTemporal ? "embedded" : "external")}), namespace {options.TemporalNamespace}, task queue {options.TaskQueue}");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"MLflow:   [blue]{runtime.MlflowUri}[/] ({(runtime.EmbeddedMlflow ? "embedded; web view at /" : "external")})");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Data:     {Path.GetFullPath(options.DataDirectory)}");
+            AnsiConsole.MarkupLine("Worker running. Press Ctrl+C to stop.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                AnsiConsole.MarkupLine("stopping...");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Train()
+    {
+        var model = Model();
+        var trainRange = new Option<string>("--train") { Description = "Training range FROM:TO", DefaultValueFactory = _ => "2022-07-01:2022-10-01" };
+        var validateRange = new Option<string>("--validate") { Description = "Validation range FROM:TO", DefaultValueFactory = _ => "2022-10-01:2022-11-01" };
+        var kinds = new Option<string>("--kinds") { Description = "Network kinds to train in parallel", DefaultValueFactory = _ => "linear,lstm" };
+        var fee = new Option<decimal>("--fee") { Description = "Fee per fill", DefaultValueFactory = _ => 0.001m };
+        var seed = CommonOptions.Seed();
+        var command = new Command("train", "Train the Linear and LSTM challengers (a durable workflow); the best gets the 'challenger' alias") { model, trainRange, validateRange, kinds, fee, seed };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var (trainFrom, trainTo) = CommonOptions.ParseRange(parse.GetValue(trainRange)!, "--train");
+            var (validateFrom, validateTo) = CommonOptions.ParseRange(parse.GetValue(validateRange)!, "--validate");
+            var request = new TrainingWorkflow.Request(
+                parse.GetValue(model)!, LifecycleDefaults.TradedSymbol, trainFrom, trainTo, validateFrom, validateTo, parse.GetValue(fee),
+                [.. parse.GetValue(kinds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], LifecycleDefaults.Hyperparameters(parse.GetValue(seed)));
+            var client = await ConnectAsync();
+            var id = $"training-{request.ModelName}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
+            var handle = await client.StartWorkflowAsync((TrainingWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, TaskQueues.Lifecycle));
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"started [blue]{id}[/]");
+            var result = await AnsiConsole.Status().StartAsync("training (Ctrl+C leaves it running)", _ => handle.GetResultAsync());
+            foreach (var c in result.Candidates)
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{c.Kind}: version {c.Version}, {c.ValidationMetric} {c.ValidationScore:0.###} (best epoch {c.BestEpoch}/{c.Epochs}), run {c.RunId}");
+            }
+
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"challenger: [green]{request.ModelName} v{result.ChallengerVersion}[/] ({result.ChallengerKind})");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Promote()
+    {
+        var model = Model();
+        var evaluate = new Option<string>("--evaluate") { Description = "Out-of-sample range FROM:TO for champion vs challenger", DefaultValueFactory = _ => "2022-11-01:2023-01-01" };
+        var fee = new Option<decimal>("--fee") { Description = "Fee per fill", DefaultValueFactory = _ => 0.001m };
+        var timeout = new Option<double>("--approval-timeout-hours") { Description = "Hours to wait for approval before rejecting", DefaultValueFactory = _ => 72 };
+        var command = new Command("promote", "Evaluate champion vs challenger and, if the gate passes, wait for 'platform approve' or 'platform reject'") { model, evaluate, fee, timeout };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var (from, to) = CommonOptions.ParseRange(parse.GetValue(evaluate)!, "--evaluate");
+            var hours = parse.GetValue(timeout);
+            if (hours <= 0)
+            {
+                throw new ArgumentException("--approval-timeout-hours must be positive");
+            }
+
+            var name = parse.GetValue(model)!;
+            var request = new PromotionWorkflow.Request(name, LifecycleDefaults.TradedSymbol, from, to, parse.GetValue(fee), LifecycleDefaults.Thresholds, TimeSpan.FromHours(hours));
+            var client = await ConnectAsync();
+            var handle = await client.StartWorkflowAsync(
+                (PromotionWorkflow w) => w.RunAsync(request),
+                new WorkflowOptions(LifecycleDefaults.PromotionWorkflowId(name), TaskQueues.Lifecycle) { IdConflictPolicy = WorkflowIdConflictPolicy.Fail });
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"started [blue]{handle.Id}[/]; evaluating...");
+            var stage = await AnsiConsole.Status().StartAsync("evaluating champion vs challenger", async _ =>
+            {
+                while (true)
+                {
+                    var s = await handle.QueryAsync(w => w.CurrentStage);
+                    if (s != PromotionWorkflow.Stage.Evaluating)
+                    {
+                        return s;
+                    }
+
+                    await Task.Delay(500, cancellation);
+                }
+            });
+            var gate = await handle.QueryAsync(w => w.Gate);
+            if (gate is not null)
+            {
+                PrintGate(gate);
+            }
+
+            if (stage == PromotionWorkflow.Stage.AwaitingApproval)
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"awaiting approval: ./platform approve --model {name} --version {gate?.Challenger.Version} --by NAME --reason TEXT");
+            }
+            else
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"outcome: {stage}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Decide(string verb, bool approve)
+    {
+        var model = Model();
+        var version = new Option<string>("--version") { Description = "The challenger version under review", Required = true };
+        var by = new Option<string>("--by") { Description = "Who decides", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why", Required = true };
+        var command = new Command(verb, approve ? "Approve the challenger under review: it becomes champion" : "Reject the challenger under review") { model, version, by, reason };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var client = await ConnectAsync();
+            var handle = client.GetWorkflowHandle<PromotionWorkflow, PromotionWorkflow.Result>(LifecycleDefaults.PromotionWorkflowId(parse.GetValue(model)!));
+            var decision = new PromotionWorkflow.ApprovalDecision(parse.GetValue(version)!, parse.GetValue(by)!, parse.GetValue(reason)!);
+            try
+            {
+                var stage = approve ? await handle.ExecuteUpdateAsync(w => w.ApproveAsync(decision)) : await handle.ExecuteUpdateAsync(w => w.RejectAsync(decision));
+                var result = await handle.GetResultAsync();
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{stage}: {result.Reason} (by {result.DecidedBy})");
+                return 0;
+            }
+            catch (WorkflowUpdateFailedException e)
+            {
+                throw new ArgumentException($"{verb} refused: {e.InnerException?.Message ?? e.Message}");
+            }
+            catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
+            {
+                throw new ArgumentException($"no promotion is running for model {parse.GetValue(model)} (start one with ./platform promote)");
+            }
+        }));
+        return command;
+    }
+
+    private static Command Rollback()
+    {
+        var model = Model();
+        var by = new Option<string>("--by") { Description = "Who rolls back", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why", Required = true };
+        var command = new Command("rollback", "Make the previous champion the champion again") { model, by, reason };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var client = await ConnectAsync();
+            var request = new RollbackWorkflow.Request(parse.GetValue(model)!, parse.GetValue(by)!, parse.GetValue(reason)!);
+            try
+            {
+                var result = await client.ExecuteWorkflowAsync((RollbackWorkflow w) => w.RunAsync(request), new WorkflowOptions($"rollback-{request.ModelName}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}", TaskQueues.Lifecycle));
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"champion is v{result.RestoredVersion} again (was v{result.ReplacedVersion})");
+                return 0;
+            }
+            catch (WorkflowFailedException e) when (e.InnerException is ApplicationFailureException failure)
+            {
+                throw new ArgumentException(failure.Message);
+            }
+        }));
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var model = Model();
+        var data = DataDirectory();
+        var command = new Command("status", "Models, aliases, recent workflows and the audit log at a glance") { model, data };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var name = parse.GetValue(model)!;
+            using var mlflow = MlflowClient.Create(MlflowOptions());
+            await StatusReport.PrintAsync(mlflow, await ConnectAsync(), name, new PlatformDataOptions { Directory = parse.GetValue(data)! }, cancellation);
+            return 0;
+        }));
+        return command;
+    }
+
+    internal static void PrintGate(GateResult gate)
+    {
+        var table = new Table().Title("promotion gate").AddColumns("check", "value", "threshold", "passed");
+        foreach (var c in gate.Decision.Checks)
+        {
+            table.AddRow(c.Name, c.Value.ToString("0.####", CultureInfo.InvariantCulture), c.Threshold?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a", c.Passed ? "[green]yes[/]" : "[red]no[/]");
+        }
+
+        AnsiConsole.Write(table);
+    }
+
+    private static MlflowClientOptions MlflowOptions() =>
+        Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 } ? MlflowClientOptions.FromEnvironment() : new MlflowClientOptions();
+
+    private static async Task<TemporalClient> ConnectAsync()
+    {
+        var address = Environment.GetEnvironmentVariable("TEMPORAL_ADDRESS") is { Length: > 0 } a ? a : "127.0.0.1:7233";
+        var ns = Environment.GetEnvironmentVariable("TEMPORAL_NAMESPACE") is { Length: > 0 } n ? n : "default";
+        try
+        {
+            return await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = ns, Interceptors = [new Platform.Telemetry.TemporalTracingInterceptor()] });
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            throw new ArgumentException($"cannot reach Temporal at {address} ({e.Message}); start the platform with ./platform up or set TEMPORAL_ADDRESS");
+        }
+    }
+}
