@@ -14,6 +14,7 @@ internal static class PlatformCommandLine
         root.Subcommands.Add(BacktestCommands.Create());
         root.Subcommands.Add(ResearchCommands.Create());
         root.Subcommands.Add(BenchCommands.Create());
+        root.Subcommands.Add(MlflowCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
         return root;
     }

@@ -1,0 +1,75 @@
+using Platform.Domain.Backtesting;
+using Platform.Domain.Features;
+using Platform.Domain.MarketData;
+using Platform.Domain.Promotion;
+using Platform.Domain.Trading;
+using Platform.Mlflow;
+using Platform.Mlflow.ModelFormat;
+using Platform.Workflows;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
+
+namespace Platform.Activities;
+
+/// <summary>Out-of-sample evaluation of registered model versions, the promotion gate, and the audit log.</summary>
+public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlflow, IAuditLog audit) : IPromotionActivities
+{
+    [Activity("EvaluatePromotionGate")]
+    public async Task<GateResult> EvaluateGateAsync(EvaluateGateInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var context = ActivityExecutionContext.Current;
+        var cancellation = context.CancellationToken;
+        var versions = input.CandidateVersions.Append(input.ChallengerVersion).Concat(input.ChampionVersion is null ? [] : [input.ChampionVersion]).Distinct().ToList();
+        var format = new PlatformModelFormat(mlflow);
+        var evaluations = new Dictionary<string, CandidateEvaluation>(StringComparer.Ordinal);
+        MarketDataSet? data = null;
+        foreach (var version in versions)
+        {
+            context.Heartbeat(version);
+            var loaded = await format.LoadAsync($"models:/{input.ModelName}/{version}", new DqnCheckpointCodec(), cancellationToken: cancellation);
+            using var model = loaded.Model;
+            var spec = model.FeatureSpec;
+            var symbols = spec.Symbols.Append(input.TradedSymbol).Distinct().ToList();
+            data ??= await StoredMarketData.LoadAsync(store, symbols, input.From.AddHours(-(spec.WindowLength + spec.Lookback + 48)), input.To, cancellation);
+            var frame = MarketFrame.Build(data, input.TradedSymbol, spec.Symbols);
+            var features = FeatureBuilder.Build(spec, frame);
+            var trading = new TradingOptions { Symbol = input.TradedSymbol, FeeRate = input.FeeRate, MaxLots = model.Metadata.MaxLots };
+            BacktestResult result;
+            try
+            {
+                result = Backtester.Run(frame, features, model.CreatePolicy($"v{version}"), trading, input.From, input.To);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ApplicationFailureException($"Version {version} cannot be evaluated on {input.From:yyyy-MM-dd}..{input.To:yyyy-MM-dd}: {e.Message}", "InvalidRequest", nonRetryable: true);
+            }
+
+            evaluations[version] = new CandidateEvaluation(input.ModelName, version, result.Metrics.Sharpe, result.Metrics.MaxDrawdownPct, result.Metrics.BuyOrders + result.Metrics.SellOrders, (double)result.Metrics.FinalProfit, PeriodReturns(result, trading.InitialCash));
+        }
+
+        var challenger = evaluations[input.ChallengerVersion];
+        var champion = input.ChampionVersion is null ? null : evaluations[input.ChampionVersion];
+        var decision = PromotionGate.Evaluate(challenger, champion, [.. input.CandidateVersions.Select(v => evaluations[v])], input.Thresholds);
+        return new GateResult(decision, Summarize(challenger), champion is null ? null : Summarize(champion));
+    }
+
+    [Activity("RecordAudit")]
+    public Task RecordAuditAsync(AuditEntry entry) => audit.AppendAsync(entry, ActivityExecutionContext.Current.CancellationToken);
+
+    private static CandidateSummary Summarize(CandidateEvaluation e) => new(e.Version, e.Sharpe, e.MaxDrawdownPct, e.Trades, e.FinalProfit);
+
+    private static double[] PeriodReturns(BacktestResult result, decimal initial)
+    {
+        var returns = new double[result.Equity.Count];
+        var previous = (double)initial;
+        for (var i = 0; i < returns.Length; i++)
+        {
+            var e = (double)result.Equity[i];
+            returns[i] = previous > 0 ? (e / previous) - 1 : 0;
+            previous = e;
+        }
+
+        return returns;
+    }
+}

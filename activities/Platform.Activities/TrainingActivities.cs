@@ -1,0 +1,119 @@
+using System.Globalization;
+using Platform.Domain.Features;
+using Platform.Domain.MarketData;
+using Platform.Domain.Trading;
+using Platform.Learning.Agents;
+using Platform.Learning.Networks;
+using Platform.Mlflow;
+using Platform.Mlflow.ModelFormat;
+using Platform.Mlflow.Protocol;
+using Platform.Workflows;
+using Temporalio.Activities;
+using Temporalio.Exceptions;
+
+namespace Platform.Activities;
+
+/// <summary>
+/// Trains one DQN (Linear or LSTM) on data from the market-data store, tracks it as an MLflow run (params, per-epoch
+/// metrics, dataset digests, the model artifact, code version, seed) and registers the model version.
+/// Heartbeats carry the epoch and the last validation score; cancellation reaches the trainer through them.
+/// </summary>
+public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlflow) : ITrainingActivities
+{
+    [Activity("TrainModel")]
+    public async Task<TrainModelResult> TrainModelAsync(TrainModelInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var context = ActivityExecutionContext.Current;
+        var cancellation = context.CancellationToken;
+        var kind = input.Kind.ToLowerInvariant() switch
+        {
+            "linear" => QNetworkKind.Linear,
+            "lstm" => QNetworkKind.Lstm,
+            _ => throw new ApplicationFailureException($"Unknown network kind '{input.Kind}' (linear or lstm).", "InvalidRequest", nonRetryable: true),
+        };
+
+        var spec = FeatureSpec.PaperDefault;
+        var symbols = spec.Symbols.Append(input.TradedSymbol).Distinct().ToList();
+        var data = await StoredMarketData.LoadAsync(store, symbols, input.TrainFrom.AddDays(-7), input.ValidateTo, cancellation);
+        var trading = new TradingOptions { Symbol = input.TradedSymbol, FeeRate = input.FeeRate };
+        var frame = MarketFrame.Build(data, input.TradedSymbol, spec.Symbols);
+        var training = new TrainingData(frame, FeatureBuilder.Build(spec, frame), trading, TrainingData.HashOf(data, symbols));
+        var h = input.Hyperparameters;
+        var defaults = DqnAgentOptions.Default(kind, h.Seed);
+        var agent = defaults with
+        {
+            MaxEpochs = h.MaxEpochs,
+            Patience = h.Patience,
+            HiddenSize = h.HiddenSize,
+            Dqn = defaults.Dqn with { LearningRate = h.LearningRate, Seed = h.Seed },
+        };
+
+        var experiment = await mlflow.GetOrCreateExperimentAsync(input.ExperimentName, cancellation);
+        var run = await mlflow.CreateRunAsync(
+            experiment.ExperimentId,
+            $"{input.Kind}-{context.Info.WorkflowId ?? "adhoc"}",
+            [new Tag("platform.workflow_id", context.Info.WorkflowId ?? "none"), new Tag("platform.network_kind", input.Kind), new Tag("mlflow.source.name", "Platform.Activities.TrainModel")],
+            cancellationToken: cancellation);
+        var runId = run.Info.RunId;
+        try
+        {
+            await mlflow.LogBatchAsync(runId, parameters:
+            [
+                new Param("network_kind", input.Kind), new Param("seed", h.Seed.ToString(CultureInfo.InvariantCulture)),
+                new Param("max_epochs", h.MaxEpochs.ToString(CultureInfo.InvariantCulture)), new Param("patience", h.Patience.ToString(CultureInfo.InvariantCulture)),
+                new Param("hidden_size", h.HiddenSize.ToString(CultureInfo.InvariantCulture)), new Param("learning_rate", h.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+                new Param("fee_rate", input.FeeRate.ToString(CultureInfo.InvariantCulture)), new Param("traded_symbol", input.TradedSymbol),
+                new Param("train_range", $"{input.TrainFrom:O}..{input.TrainTo:O}"), new Param("validation_range", $"{input.ValidateFrom:O}..{input.ValidateTo:O}"),
+                new Param("feature_spec", $"{spec.Name}/v{spec.Version}"), new Param("feature_spec_hash", spec.ContentHash),
+                new Param("code_version", DqnModelMetadata.CurrentCodeVersion),
+            ], cancellationToken: cancellation);
+            await mlflow.LogInputsAsync(runId, [.. symbols.Select(s => new DatasetInput
+            {
+                Dataset = new Dataset { Name = $"{s}-1h", Digest = data[s].ContentHash()[..16], SourceType = "platform-market-store", Source = $"market-store://{s}/1h" },
+                Tags = [new Tag("mlflow.data.context", "training")],
+            })], cancellation);
+
+            var outcome = await Task.Run(
+                () => DqnTrainer.Train(
+                    training,
+                    new DateRange(input.TrainFrom, input.TrainTo),
+                    new DateRange(input.ValidateFrom, input.ValidateTo),
+                    agent,
+                    $"{input.ModelName}-{input.Kind}",
+                    p => context.Heartbeat(new TrainingHeartbeat(p.Epoch, p.MaxEpochs, p.Steps, p.LastValidationScore)),
+                    cancellation),
+                cancellation);
+            using var model = outcome.Model;
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await mlflow.LogBatchAsync(runId, metrics: outcome.Epochs.SelectMany(e => new[]
+            {
+                new Metric("validation_score", e.ValidationScore, now, e.Epoch),
+                new Metric("validation_return_pct", e.ValidationReturnPct, now, e.Epoch),
+                new Metric("train_return_pct", e.TrainReturnPct, now, e.Epoch),
+                new Metric("mean_loss", double.IsFinite(e.MeanLoss) ? e.MeanLoss : 0, now, e.Epoch),
+                new Metric("epsilon", e.Epsilon, now, e.Epoch),
+            }), cancellationToken: cancellation);
+
+            var format = new PlatformModelFormat(mlflow);
+            var metadata = DqnCheckpointCodec.Describe(model);
+            var logged = await format.LogModelAsync(await mlflow.GetRunAsync(runId, cancellation), model, metadata, new DqnCheckpointCodec(), cancellationToken: cancellation);
+            var version = await format.RegisterAsync(input.ModelName, logged, metadata, cancellation);
+            await mlflow.EndRunAsync(runId, RunStatus.Finished, cancellation);
+            return new TrainModelResult(input.Kind, runId, input.ModelName, version.Version, model.Metadata.ValidationMetric, model.Metadata.ValidationScore, outcome.Epochs.Count, outcome.BestEpoch);
+        }
+        catch (Exception e) when (e is ArgumentException)
+        {
+            await mlflow.EndRunAsync(runId, RunStatus.Failed, CancellationToken.None);
+            throw new ApplicationFailureException(e.Message, "InvalidRequest", nonRetryable: true);
+        }
+        catch
+        {
+            await mlflow.EndRunAsync(runId, cancellation.IsCancellationRequested ? RunStatus.Killed : RunStatus.Failed, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>What a training heartbeat says (visible in the workflow's pending activity).</summary>
+    public sealed record TrainingHeartbeat(int Epoch, int MaxEpochs, long Steps, double? LastValidationScore);
+}

@@ -1,0 +1,19 @@
+using Platform.TemporalServer.Engine;
+
+namespace Platform.TemporalServer.Hosting;
+
+/// <summary>The server's structured log messages.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Temporal-compatible server listening on {Ip}:{Port}")]
+    public static partial void Listening(ILogger logger, string ip, int port);
+
+    [LoggerMessage(2, LogLevel.Information, "Recovered {Runs} runs and {Schedules} schedules from the store")]
+    public static partial void Recovered(ILogger logger, int runs, int schedules);
+
+    [LoggerMessage(3, LogLevel.Error, "Processing timers failed; retrying")]
+    public static partial void TimerProcessingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Due item {Kind} for {Id} failed")]
+    public static partial void DueItemFailed(ILogger logger, DueKind kind, string id, Exception exception);
+}

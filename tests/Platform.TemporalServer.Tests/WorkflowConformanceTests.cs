@@ -1,0 +1,242 @@
+using Temporalio.Api.Enums.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace Platform.TemporalServer.Tests;
+
+/// <summary>Drives workflows through the real Temporalio client and worker.</summary>
+[Collection(ServerGroup.Name)]
+public sealed class WorkflowConformanceTests(ServerFixture server)
+{
+    private readonly GreetingActivities _activities = new();
+
+    private async Task<T> RunAsync<T>(Func<string, Task<T>> body, params Type[] workflows)
+    {
+        using var worker = server.NewWorker(out var taskQueue, options =>
+        {
+            options.AddAllActivities(_activities);
+            foreach (var workflow in workflows)
+            {
+                options.AddWorkflow(workflow);
+            }
+        });
+        return await worker.ExecuteAsync(() => body(taskQueue));
+    }
+
+    private static WorkflowOptions Options(string taskQueue) => new($"wf-{Guid.NewGuid():N}", taskQueue);
+
+    [Fact]
+    public async Task ExecuteWorkflow_WithActivity_ReturnsActivityResult()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("Temporal"), Options(tq)), typeof(GreetingWorkflow));
+        Assert.Equal("Hello, Temporal!", result);
+    }
+
+    [Fact]
+    public async Task ActivityRetries_FailTwice_SucceedOnThirdAttemptWithOneStartedEvent()
+    {
+        var (result, history) = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((RetryingWorkflow wf) => wf.RunAsync(), Options(tq));
+            var value = await handle.GetResultAsync();
+            return (value, await handle.FetchHistoryAsync());
+        }, typeof(RetryingWorkflow));
+        Assert.Equal(3, result);
+        var started = Assert.Single(history.Events, e => e.EventType == EventType.ActivityTaskStarted);
+        Assert.Equal(3, started.ActivityTaskStartedEventAttributes.Attempt);
+        Assert.Contains("attempt 2 fails", started.ActivityTaskStartedEventAttributes.LastFailure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ActivityFailure_NonRetryable_FailsOnceWithNonRetryableState()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((NonRetryableWorkflow wf) => wf.RunAsync(), Options(tq)), typeof(NonRetryableWorkflow));
+        Assert.Equal("Permanent:NonRetryableFailure", result);
+    }
+
+    [Fact]
+    public async Task HeartbeatTimeout_RetriesWithLastHeartbeatDetails()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((HeartbeatWorkflow wf) => wf.RunAsync(), Options(tq)), typeof(HeartbeatWorkflow));
+        Assert.Equal("attempt 2 resumed at 5", result);
+    }
+
+    [Fact]
+    public async Task StartToCloseTimeout_HungAttempt_RetriedOnNextAttempt()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((WorkerCrashWorkflow wf) => wf.RunAsync(), Options(tq)), typeof(WorkerCrashWorkflow));
+        Assert.Equal(2, result);
+    }
+
+    [Fact]
+    public async Task ActivityCancellation_DeliveredThroughHeartbeat_ActivityCanceled()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((CancelActivityWorkflow wf) => wf.RunAsync(), Options(tq)), typeof(CancelActivityWorkflow));
+        Assert.Equal("activity canceled", result);
+    }
+
+    [Fact]
+    public async Task SignalsQueriesAndTimer_WorkflowSeesSignalsInOrder()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(50), Options(tq));
+            await handle.SignalAsync(wf => wf.AddAsync("a"));
+            await handle.SignalAsync(wf => wf.AddAsync("b"));
+            var count = 0;
+            for (var i = 0; i < 100 && count < 2; i++)
+            {
+                count = await handle.QueryAsync(wf => wf.Count);
+            }
+
+            await handle.SignalAsync(wf => wf.FinishAsync());
+            var value = await handle.GetResultAsync();
+            return $"{count}:{value}:{await handle.QueryAsync(wf => wf.Count)}";
+        }, typeof(InteractiveWorkflow));
+        Assert.Equal("2:a,b:2", result);
+    }
+
+    [Fact]
+    public async Task Update_WithValidator_AcceptsValidAndRejectsInvalid()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), Options(tq));
+            var count = await handle.ExecuteUpdateAsync(wf => wf.ApproveAsync("alice"));
+            var rejected = await Assert.ThrowsAsync<WorkflowUpdateFailedException>(() => handle.ExecuteUpdateAsync(wf => wf.ApproveAsync(string.Empty)));
+            var started = await handle.StartUpdateAsync(wf => wf.ApproveAsync("bob"), new(WorkflowUpdateStage.Accepted));
+            var second = await started.GetResultAsync();
+            await handle.SignalAsync(wf => wf.FinishAsync());
+            return $"{count}:{second}:{rejected.InnerException?.Message}:{await handle.GetResultAsync()}";
+        }, typeof(InteractiveWorkflow));
+        Assert.Equal("1:2:approver is required:approved-by-alice,approved-by-bob", result);
+    }
+
+    [Fact]
+    public async Task UpdateWithStart_NewWorkflow_StartsAndUpdates()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var startOperation = WithStartWorkflowOperation.Create((InteractiveWorkflow wf) => wf.RunAsync(0),
+                new(Options(tq).Id!, tq) { IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting });
+            var count = await server.Client.ExecuteUpdateWithStartWorkflowAsync((InteractiveWorkflow wf) => wf.ApproveAsync("carol"), new(startOperation));
+            var handle = await startOperation.GetHandleAsync();
+            await handle.SignalAsync(wf => wf.FinishAsync());
+            return $"{count}:{await handle.GetResultAsync()}";
+        }, typeof(InteractiveWorkflow));
+        Assert.Equal("1:approved-by-carol", result);
+    }
+
+    [Fact]
+    public async Task ContinueAsNew_ThreeTimes_ResultFollowsChain()
+    {
+        var (result, runs) = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            var handle = await server.Client.StartWorkflowAsync((CountdownWorkflow wf) => wf.RunAsync(3), options);
+            var value = await handle.GetResultAsync();
+            var describe = await server.Client.GetWorkflowHandle(options.Id!).DescribeAsync();
+            return (value, describe.RunId != handle.ResultRunId ? "different" : "same");
+        }, typeof(CountdownWorkflow));
+        Assert.Equal(42, result);
+        Assert.Equal("same", runs);
+    }
+
+    [Fact]
+    public async Task ChildWorkflows_CompleteAndFail_ParentSeesBoth()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((ParentWorkflow wf) => wf.RunAsync(true), Options(tq)),
+            typeof(ParentWorkflow), typeof(ChildWorkflow));
+        Assert.Equal("Hello, child!|child failed: boom", result);
+    }
+
+    [Fact]
+    public async Task Patched_NewWorkflow_TakesPatchedBranch()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((PatchedWorkflow wf) => wf.RunAsync(), Options(tq)), typeof(PatchedWorkflow));
+        Assert.Equal("patched", result);
+    }
+
+    [Fact]
+    public async Task CancelWorkflow_WaitingOnTimer_RunsCleanupAndCompletes()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((CancellableWorkflow wf) => wf.RunAsync(), Options(tq));
+            await WaitForHistoryAsync(handle, EventType.TimerStarted);
+            await handle.CancelAsync();
+            return await handle.GetResultAsync();
+        }, typeof(CancellableWorkflow));
+        Assert.Equal("Hello, cleanup!", result);
+    }
+
+    [Fact]
+    public async Task TerminateWorkflow_Running_DescribeShowsTerminated()
+    {
+        var status = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((CancellableWorkflow wf) => wf.RunAsync(), Options(tq));
+            await handle.TerminateAsync("test says so");
+            await Assert.ThrowsAsync<WorkflowFailedException>(() => handle.GetResultAsync());
+            return (await handle.DescribeAsync()).Status;
+        }, typeof(CancellableWorkflow));
+        Assert.Equal(WorkflowExecutionStatus.Terminated, status);
+    }
+
+    [Fact]
+    public async Task SignalWithStart_NotRunning_StartsWithSignalDelivered()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.SignalWithStart((InteractiveWorkflow wf) => wf.AddAsync("first"));
+            var handle = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), options);
+            var again = Options(tq);
+            again.Id = options.Id;
+            again.SignalWithStart((InteractiveWorkflow wf) => wf.AddAsync("second"));
+            var second = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), again);
+            await handle.SignalAsync(wf => wf.FinishAsync());
+            return $"{second.ResultRunId == handle.ResultRunId}:{await handle.GetResultAsync()}";
+        }, typeof(InteractiveWorkflow));
+        Assert.Equal("True:first,second", result);
+    }
+
+    [Fact]
+    public async Task StartWorkflow_DuplicateIdWhileRunning_ThrowsAlreadyStartedUnlessUseExisting()
+    {
+        await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            var handle = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), options);
+            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), options));
+            var existing = Options(tq);
+            existing.Id = options.Id;
+            existing.IdConflictPolicy = WorkflowIdConflictPolicy.UseExisting;
+            var reused = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), existing);
+            Assert.Equal(handle.ResultRunId, reused.ResultRunId);
+            await handle.SignalAsync(wf => wf.FinishAsync());
+            await handle.GetResultAsync();
+            var rejecting = Options(tq);
+            rejecting.Id = options.Id;
+            rejecting.IdReusePolicy = WorkflowIdReusePolicy.RejectDuplicate;
+            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), rejecting));
+            return true;
+        }, typeof(InteractiveWorkflow));
+    }
+
+    internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var history = await handle.FetchHistoryAsync();
+            if (history.Events.Any(e => e.EventType == type))
+            {
+                return;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new InvalidOperationException($"history never got {type}");
+    }
+}

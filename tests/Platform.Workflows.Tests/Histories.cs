@@ -1,0 +1,37 @@
+using Temporalio.Client;
+using Temporalio.Common;
+using Temporalio.Worker;
+
+namespace Platform.Workflows.Tests;
+
+/// <summary>
+/// Replay guard. Every end-to-end run replays its own fresh history against the current workflow code; with
+/// PLATFORM_RECORD_HISTORIES=1 the history is also saved under Histories/ so that later code changes are replayed
+/// against it (<see cref="ReplayTests"/>).
+/// </summary>
+internal static class Histories
+{
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "Histories");
+
+    public static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "") => Path.Combine(Path.GetDirectoryName(thisFile)!, "Histories");
+
+    public static WorkflowReplayer Replayer() => new(new WorkflowReplayerOptions()
+        .AddWorkflow<BackfillWorkflow>()
+        .AddWorkflow<TrainingWorkflow>()
+        .AddWorkflow<PromotionWorkflow>()
+        .AddWorkflow<RollbackWorkflow>()
+        .AddWorkflow<RetrainingWorkflow>());
+
+    public static async Task CheckAsync(WorkflowHandle handle, string name)
+    {
+        var history = await handle.FetchHistoryAsync();
+        await Replayer().ReplayWorkflowAsync(history);
+        if (Environment.GetEnvironmentVariable("PLATFORM_RECORD_HISTORIES") == "1")
+        {
+            System.IO.Directory.CreateDirectory(SourceDirectory());
+            await File.WriteAllTextAsync(Path.Combine(SourceDirectory(), name + ".json"), history.ToJson());
+        }
+    }
+
+    public static WorkflowHistory Load(string file) => WorkflowHistory.FromJson(Path.GetFileNameWithoutExtension(file), File.ReadAllText(file));
+}
