@@ -122,7 +122,7 @@ internal static class BenchCommands
     {
         var policy = new Option<string>("--policy") { Description = $"Policy: {string.Join(", ", BaselinePolicies.Names)}, or a greedy DQN: dqn-linear, dqn-lstm", DefaultValueFactory = _ => "momentum" };
         var repeat = new Option<int>("--repeat") { Description = "Backtests to time after one warm-up run", DefaultValueFactory = _ => 50 };
-        var threads = new Option<int>("--threads") { Description = "Torch threads for the DQN policies' batched network work", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int?>("--threads") { Description = "Torch threads for the DQN policies' batched network work (default: 1 for dqn-linear, whose small matrix products lose to thread hand-offs; every core for dqn-lstm)" };
         var command = new Command("backtest", "Backtest speed in bars/s over the bundled two years of BTCUSDT (exact decimal accounting, fees on)") { policy, repeat, threads };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -135,7 +135,14 @@ internal static class BenchCommands
 
             if (name.StartsWith("dqn-", StringComparison.Ordinal))
             {
-                return DqnBacktest(ParseModel(name["dqn-".Length..]), runs, parse.GetValue(threads));
+                var kind = ParseModel(name["dqn-".Length..]);
+                var threadCount = parse.GetValue(threads) ?? (kind == QNetworkKind.Linear ? 1 : Environment.ProcessorCount);
+                if (threadCount < 1)
+                {
+                    throw new ArgumentException("--threads must be at least 1");
+                }
+
+                return DqnBacktest(kind, runs, threadCount);
             }
 
             var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, Platform.Domain.MarketData.KlineInterval.OneHour, ["BTCUSDT"]).Data;

@@ -29,12 +29,16 @@ internal static class ExperimentCommands
         var seed = CommonOptions.Seed();
         var maxEpochs = new Option<int?>("--max-epochs") { Description = "Most training epochs per agent (default: 10 Linear, 6 LSTM)" };
         var onlineSync = new Option<int>("--online-sync-every") { Description = "Online learning: refresh the acting (target) network from the policy network every K steps", DefaultValueFactory = _ => 24 };
+        var gamma = new Option<double?>("--gamma") { Description = "Discount of the bootstrap target (default 0.99)" };
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Adam learning rate (default 0.001)" };
+        var doubleDqn = new Option<bool>("--double-dqn") { Description = "Double-DQN targets: the policy network picks a′, the target network values it" };
+        var dueling = new Option<bool>("--dueling") { Description = "Dueling head (Q = V + A − mean A, all linear)" };
         var sequential = new Option<bool>("--sequential") { Description = "Train the agents one after the other instead of side by side" };
         var output = CommonOptions.Out("out/experiment");
         var trading = new TradingOptionSet();
         var command = new Command("paper", "The paper's experiment: train Linear- and LSTM-DQN, select on validation, trade with online learning off and on, compare with baselines; writes summary.md, summary.json, charts and models")
         {
-            data, interval, symbol, train, validate, trade, seed, maxEpochs, onlineSync, sequential, output,
+            data, interval, symbol, train, validate, trade, seed, maxEpochs, onlineSync, gamma, learningRate, doubleDqn, dueling, sequential, output,
         };
         trading.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
@@ -55,7 +59,18 @@ internal static class ExperimentCommands
             DqnAgentOptions Agent(QNetworkKind kind)
             {
                 var defaults = DqnAgentOptions.Default(kind, seedValue);
-                return defaults with { MaxEpochs = epochs ?? defaults.MaxEpochs, Online = online };
+                return defaults with
+                {
+                    MaxEpochs = epochs ?? defaults.MaxEpochs,
+                    Online = online,
+                    Dueling = parse.GetValue(dueling),
+                    Dqn = defaults.Dqn with
+                    {
+                        DoubleDqn = parse.GetValue(doubleDqn),
+                        Gamma = parse.GetValue(gamma) ?? defaults.Dqn.Gamma,
+                        LearningRate = parse.GetValue(learningRate) ?? defaults.Dqn.LearningRate,
+                    },
+                };
             }
 
             var options = new PaperExperimentOptions

@@ -86,10 +86,13 @@ public sealed class GreedyActionTable
             using var chunkScope = torch.NewDisposeScope();
             var rows = Math.Min(ChunkRows, end - first - chunkStart);
 
-            // unfold gives [rows, features, window]; transposing yields the windows [rows, window, features] as a view.
-            var windows = features.narrow(0, chunkStart, rows + window - 1).unfold(0, window, 1).transpose(1, 2);
+            var sequence = features.narrow(0, chunkStart, rows + window - 1);
             var best = new long[rows * positions];
-            var encoded = affine is null ? network.Encode(windows) : torch.addmm(affine.Value.Bias, windows.reshape(rows, window * width), affine.Value.Window, 1, 1);
+
+            // unfold gives [rows, features, window]; transposed, the windows [rows, window, features] as a view.
+            var encoded = affine is null
+                ? network.EncodeSlidingWindows(sequence)
+                : torch.addmm(affine.Value.Bias, sequence.unfold(0, window, 1).transpose(1, 2).reshape(rows, window * width), affine.Value.Window, 1, 1);
             for (var lots = 0; lots < positions; lots++)
             {
                 var q = affine is null

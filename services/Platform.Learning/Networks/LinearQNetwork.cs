@@ -26,6 +26,16 @@ public sealed class LinearQNetwork : QNetwork
     /// <summary>Linear layers only (the dueling head's mean subtraction is linear too).</summary>
     public override bool IsAffine => true;
 
+    /// <summary>Flat states go straight into the first layer: no window reshape, one dispose scope (inference latency).</summary>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        var hidden = extraLayer is null
+            ? window.forward(input)
+            : window.forward(input.narrow(1, 0, Spec.WindowSize)) + extraLayer.forward(input.narrow(1, Spec.WindowSize, Spec.ExtraInputs));
+        return head.forward(hidden).MoveToOuterDisposeScope();
+    }
+
     public override Tensor Encode(Tensor windows)
     {
         using var scope = torch.NewDisposeScope();

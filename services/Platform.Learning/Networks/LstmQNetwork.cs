@@ -18,6 +18,18 @@ public sealed class LstmQNetwork : QNetwork
         RegisterComponents();
     }
 
+    /// <summary>Flat states → windows → LSTM → head in one dispose scope (inference latency).</summary>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        var batch = input.shape[0];
+        var flatWindows = Spec.ExtraInputs > 0 ? input.narrow(1, 0, Spec.WindowSize) : input;
+        var (output, _, _) = lstm.forward(flatWindows.reshape(batch, Spec.WindowLength, Spec.FeatureCount));
+        var last = output.select(1, -1);
+        var headInput = Spec.ExtraInputs > 0 ? torch.cat([last, input.narrow(1, Spec.WindowSize, Spec.ExtraInputs)], 1) : last;
+        return head.forward(headInput).MoveToOuterDisposeScope();
+    }
+
     public override Tensor Encode(Tensor windows)
     {
         using var scope = torch.NewDisposeScope();

@@ -47,6 +47,17 @@ public abstract class QNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Windows [batch, window, features] (any strides) → encodings [batch, hidden].</summary>
     public abstract Tensor Encode(Tensor windows);
 
+    /// <summary>
+    /// Encodes every window of a feature sequence [steps, features] at once → [steps − window + 1, hidden], row r being
+    /// the window that ends at step r + window − 1. Architectures may override it to share work between overlapping windows.
+    /// </summary>
+    public virtual Tensor EncodeSlidingWindows(Tensor sequence)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        using var scope = torch.NewDisposeScope();
+        return Encode(sequence.unfold(0, Spec.WindowLength, 1).transpose(1, 2)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Encodings [batch, hidden] and extra inputs [batch, extra] (null when the spec has none) → Q [batch, actions].</summary>
     public abstract Tensor Decode(Tensor encoded, Tensor? extra);
 

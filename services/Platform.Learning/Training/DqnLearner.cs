@@ -35,6 +35,7 @@ public sealed class DqnLearner : IDisposable
     private readonly Tensor batchRewards;
     private readonly Tensor batchDones;
     private readonly Tensor singleState;
+    private bool policyTraining = true;
 
 
     /// <param name="initialWeights">Start from these weights (e.g. a checkpoint) instead of a fresh seeded initialisation.</param>
@@ -102,7 +103,7 @@ public sealed class DqnLearner : IDisposable
         float loss;
         using (var scope = torch.NewDisposeScope())
         {
-            Policy.train();
+            SetPolicyTraining(true);
             var predicted = Policy.forward(batchStates).gather(1, batchActions.unsqueeze(1)).squeeze(1);
             Tensor target;
             using (torch.no_grad())
@@ -162,14 +163,25 @@ public sealed class DqnLearner : IDisposable
         state.CopyTo(Floats(singleState));
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
+        if (role == NetworkRole.Policy)
+        {
+            SetPolicyTraining(false);
+        }
+
         var network = NetworkFor(role);
-        network.eval();
         return (int)network.forward(singleState).argmax(1).item<long>();
     }
 
     /// <summary>Q-values of <paramref name="count"/> states (row-major) into <paramref name="destination"/> [count × actions], in large batches.</summary>
-    public void QValues(ReadOnlySpan<float> states, int count, Span<float> destination, NetworkRole role) =>
+    public void QValues(ReadOnlySpan<float> states, int count, Span<float> destination, NetworkRole role)
+    {
+        if (role == NetworkRole.Policy)
+        {
+            SetPolicyTraining(false);
+        }
+
         ComputeQValues(NetworkFor(role), states, count, destination);
+    }
 
     /// <summary>Batched Q-values of any network (no gradients), used for greedy backtests.</summary>
     public static void ComputeQValues(QNetwork network, ReadOnlySpan<float> states, int count, Span<float> destination)
@@ -205,6 +217,26 @@ public sealed class DqnLearner : IDisposable
         batchRewards.Dispose();
         batchDones.Dispose();
         singleState.Dispose();
+    }
+
+    /// <summary>Switches the policy network's mode only when it changes: each switch walks every submodule natively.</summary>
+    private void SetPolicyTraining(bool training)
+    {
+        if (policyTraining == training)
+        {
+            return;
+        }
+
+        if (training)
+        {
+            Policy.train();
+        }
+        else
+        {
+            Policy.eval();
+        }
+
+        policyTraining = training;
     }
 
     private QNetwork NetworkFor(NetworkRole role) => role == NetworkRole.Target ? Target : Policy;
