@@ -149,12 +149,12 @@ public sealed class CancelActivityWorkflow
         var activity = Workflow.ExecuteActivityAsync((GreetingActivities a) => a.WaitsForCancel(), new()
         {
             StartToCloseTimeout = TimeSpan.FromSeconds(30),
-            HeartbeatTimeout = TimeSpan.FromSeconds(5),
+            HeartbeatTimeout = TimeSpan.FromSeconds(1),
             CancellationToken = cancel.Token,
             CancellationType = ActivityCancellationType.WaitCancellationCompleted,
         });
         await Workflow.DelayAsync(TimeSpan.FromMilliseconds(300));
-        await cancel.CancelAsync();
+        cancel.Cancel();
         try
         {
             await activity;
