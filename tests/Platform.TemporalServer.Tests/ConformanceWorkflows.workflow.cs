@@ -305,3 +305,37 @@ public sealed class SearchAttributeWorkflow
         await Workflow.DelayAsync(TimeSpan.FromMilliseconds(10));
     }
 }
+
+[Workflow]
+public sealed class FailsFirstAttemptWorkflow
+{
+    [WorkflowRun]
+    public async Task<int> RunAsync()
+    {
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(1));
+        if (Workflow.Info.Attempt < 2)
+        {
+            throw new ApplicationFailureException("first attempt fails");
+        }
+
+        return Workflow.Info.Attempt;
+    }
+}
+
+[Workflow]
+public sealed class WaitsForeverWorkflow
+{
+    [WorkflowRun]
+    public async Task RunAsync() => await Workflow.WaitConditionAsync(() => false);
+}
+
+[Workflow]
+public sealed class AbandoningParentWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string childId)
+    {
+        await Workflow.StartChildWorkflowAsync((WaitsForeverWorkflow c) => c.RunAsync(), new() { Id = childId, ParentClosePolicy = ParentClosePolicy.Terminate });
+        return "parent done";
+    }
+}

@@ -50,6 +50,47 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task Restart_ScheduleKeepsFiringOnSameFile()
+    {
+        var scheduleId = $"sched-{Guid.NewGuid():N}";
+        var taskQueue = $"tq-{Guid.NewGuid():N}";
+        long actionsBefore;
+        await using (var first = await TemporalServerHost.StartAsync(new TemporalServerOptions { Port = 0, DatabasePath = DatabasePath }))
+        {
+            var client = await TemporalClient.ConnectAsync(new(first.TargetHost));
+            var handle = await client.CreateScheduleAsync(scheduleId, new Temporalio.Client.Schedules.Schedule(
+                Temporalio.Client.Schedules.ScheduleActionStartWorkflow.Create((GreetingWorkflow wf) => wf.RunAsync("tick"), new($"tick-{scheduleId}", taskQueue)),
+                new Temporalio.Client.Schedules.ScheduleSpec { Intervals = [new(TimeSpan.FromSeconds(1))] })
+            {
+                Policy = new() { Overlap = ScheduleOverlapPolicy.AllowAll },
+            });
+            actionsBefore = await WaitForActionsAsync(handle, 1);
+        }
+
+        await using var second = await TemporalServerHost.StartAsync(new TemporalServerOptions { Port = 0, DatabasePath = DatabasePath });
+        var reconnected = await TemporalClient.ConnectAsync(new(second.TargetHost));
+        var after = await WaitForActionsAsync(reconnected.GetScheduleHandle(scheduleId), actionsBefore + 1);
+        Assert.True(after > actionsBefore, $"schedule fired {after} times after restart, {actionsBefore} before");
+        await reconnected.GetScheduleHandle(scheduleId).DeleteAsync();
+    }
+
+    private static async Task<long> WaitForActionsAsync(Temporalio.Client.Schedules.ScheduleHandle handle, long actions)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var count = (await handle.DescribeAsync()).Info.NumActions;
+            if (count >= actions)
+            {
+                return count;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException($"schedule never reached {actions} actions");
+    }
+
+    [Fact]
     public async Task KillServerProcess_MidWorkflow_RestartedProcessFinishesIt()
     {
         var port = FreePort();

@@ -226,6 +226,49 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
         }, typeof(InteractiveWorkflow));
     }
 
+    [Fact]
+    public async Task WorkflowRetryPolicy_FirstRunFails_SecondAttemptCompletes()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(50), MaximumAttempts = 3 };
+            return await server.Client.ExecuteWorkflowAsync((FailsFirstAttemptWorkflow wf) => wf.RunAsync(), options);
+        }, typeof(FailsFirstAttemptWorkflow));
+        Assert.Equal(2, result);
+    }
+
+    [Fact]
+    public async Task RunTimeout_WorkflowNeverFinishes_TimesOut()
+    {
+        var error = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.RunTimeout = TimeSpan.FromSeconds(1);
+            return await Assert.ThrowsAsync<WorkflowFailedException>(() => server.Client.ExecuteWorkflowAsync((WaitsForeverWorkflow wf) => wf.RunAsync(), options));
+        }, typeof(WaitsForeverWorkflow));
+        var timeout = Assert.IsType<TimeoutFailureException>(error.InnerException);
+        Assert.Equal(TimeoutType.StartToClose, timeout.TimeoutType);
+    }
+
+    [Fact]
+    public async Task ParentClosePolicyTerminate_ParentCompletes_ChildTerminated()
+    {
+        var status = await RunAsync(async tq =>
+        {
+            var childId = $"child-{Guid.NewGuid():N}";
+            Assert.Equal("parent done", await server.Client.ExecuteWorkflowAsync((AbandoningParentWorkflow wf) => wf.RunAsync(childId), Options(tq)));
+            var child = server.Client.GetWorkflowHandle(childId);
+            for (var i = 0; i < 100 && (await child.DescribeAsync()).Status == WorkflowExecutionStatus.Running; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            return (await child.DescribeAsync()).Status;
+        }, typeof(AbandoningParentWorkflow), typeof(WaitsForeverWorkflow));
+        Assert.Equal(WorkflowExecutionStatus.Terminated, status);
+    }
+
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 200; i++)
