@@ -69,7 +69,7 @@ internal static class TemporalCommands
     private static Command Bench()
     {
         var workflows = new Option<int>("--workflows") { Description = "Single-activity workflows for completions/s and latency", DefaultValueFactory = _ => 300 };
-        var concurrent = new Option<int>("--concurrent") { Description = "Workflows running activities at once in the round-trip phase", DefaultValueFactory = _ => 20 };
+        var concurrent = new Option<int>("--concurrent") { Description = "Workflows in flight at once (both phases)", DefaultValueFactory = _ => 20 };
         var activities = new Option<int>("--activities") { Description = "Sequential activities per workflow in the round-trip phase", DefaultValueFactory = _ => 50 };
         var db = new Option<string?>("--db-filename") { Description = "SQLite file (a temporary file when omitted; durability is always on)" };
         var command = new Command("bench", "Activity round trips/s, workflow completions/s and start-to-first-activity latency (one JSON line)")

@@ -8,7 +8,7 @@ namespace Platform.TemporalServer.Benchmarking;
 /// <summary>Settings of the throughput/latency benchmark.</summary>
 public sealed class BenchmarkOptions
 {
-    /// <summary>Workflows running activities concurrently in the round-trip phase.</summary>
+    /// <summary>Workflows in flight at once (both phases).</summary>
     public int ConcurrentWorkflows { get; set; } = 20;
 
     /// <summary>Sequential activities per workflow in the round-trip phase.</summary>
@@ -78,13 +78,23 @@ public static class TemporalBenchmark
 
                 activities.FirstActivityTimestamps.Clear();
                 var starts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+                // Steady load (a fixed number in flight) so the latency is per workflow, not the queue of a burst.
+                using var inFlight = new SemaphoreSlim(options.ConcurrentWorkflows);
                 watch.Restart();
                 await Task.WhenAll(Enumerable.Range(0, options.Workflows).Select(async i =>
                 {
-                    var id = $"wf-{i}-{Guid.NewGuid():N}";
-                    starts[id] = Stopwatch.GetTimestamp();
-                    var handle = await client.StartWorkflowAsync((SequentialActivitiesWorkflow wf) => wf.RunAsync(1), new(id, taskQueue));
-                    await handle.GetResultAsync();
+                    await inFlight.WaitAsync(cancellationToken);
+                    try
+                    {
+                        var id = $"wf-{i}-{Guid.NewGuid():N}";
+                        starts[id] = Stopwatch.GetTimestamp();
+                        var handle = await client.StartWorkflowAsync((SequentialActivitiesWorkflow wf) => wf.RunAsync(1), new(id, taskQueue));
+                        await handle.GetResultAsync();
+                    }
+                    finally
+                    {
+                        inFlight.Release();
+                    }
                 }));
                 var completionSeconds = watch.Elapsed.TotalSeconds;
                 var latencies = starts
