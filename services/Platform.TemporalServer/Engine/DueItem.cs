@@ -12,6 +12,7 @@ internal enum DueKind
     WorkflowStartBackoff,
     ScheduleFire,
     WorkflowRetryStart,
+    StickyTimeout,
 }
 
 /// <summary>Something the server must do at a point in time; stale items are detected and dropped when they fire.</summary>

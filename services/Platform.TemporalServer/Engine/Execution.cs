@@ -40,6 +40,11 @@ internal sealed class Execution
     /// <summary>Completed whenever anything observable about the run changes; long polls wait on it.</summary>
     public TaskCompletionSource Changed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The worker's sticky queue (in memory only: after a restart tasks go to the normal queue with full history).</summary>
+    public string? StickyQueue { get; set; }
+
+    public TimeSpan StickyScheduleToStart { get; set; }
+
     public WorkflowExecutionStartedEventAttributes Started => History[0].WorkflowExecutionStartedEventAttributes;
 
     public bool IsOpen => State.Status == WorkflowExecutionStatus.Running;

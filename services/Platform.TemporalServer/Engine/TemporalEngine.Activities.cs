@@ -81,7 +81,13 @@ internal sealed partial class TemporalEngine
             AttemptScheduledTime = Now,
         };
         run.State.Activities[scheduled.EventId] = activity;
-        ArmActivity(run, activity, dispatch: true);
+        var eager = command.RequestEagerExecution && scheduled.ActivityTaskScheduledEventAttributes.TaskQueue.Name == run.State.TaskQueue;
+        if (eager)
+        {
+            context.EagerActivities.Add(scheduled.EventId);
+        }
+
+        ArmActivity(run, activity, dispatch: !eager);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

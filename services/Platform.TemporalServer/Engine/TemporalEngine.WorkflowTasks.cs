@@ -26,7 +26,7 @@ internal sealed partial class TemporalEngine
             throw RpcErrors.InvalidArgument("Missing task queue name.");
         }
 
-        // Sticky queues are never fed: every task goes to the normal queue with the full history.
+        var sticky = request.TaskQueue.Kind == TaskQueueKind.Sticky;
         var deadline = Now + Options.LongPollTimeout;
         while (true)
         {
@@ -38,7 +38,7 @@ internal sealed partial class TemporalEngine
 
             var response = task.Kind == TaskKind.Query
                 ? StartQueryTask(task)
-                : Mutate(() => StartWorkflowTask(task, request.Identity));
+                : Mutate(() => StartWorkflowTask(task, request.Identity, sticky ? request.TaskQueue.Name : null));
             if (response is not null)
             {
                 return response;
@@ -46,10 +46,18 @@ internal sealed partial class TemporalEngine
         }
     }
 
-    private PollWorkflowTaskQueueResponse? StartWorkflowTask(TaskRef task, string identity)
+    private PollWorkflowTaskQueueResponse? StartWorkflowTask(TaskRef task, string identity, string? fromStickyQueue)
     {
         if (!_runs.TryGetValue(task.Id, out var run) || !run.IsOpen
             || run.State.WorkflowTask != WorkflowTaskState.Scheduled || run.State.WorkflowTaskScheduledEventId != task.Key)
+        {
+            return null;
+        }
+
+        // A task offered on both queues (sticky timed out) goes to whoever polls first; a sticky poll for a run that
+        // moved back to the normal queue is not served partial history.
+        var partialHistory = fromStickyQueue is not null && run.StickyQueue == fromStickyQueue;
+        if (fromStickyQueue is not null && !partialHistory)
         {
             return null;
         }
@@ -73,7 +81,7 @@ internal sealed partial class TemporalEngine
             PreviousStartedEventId = state.LastCompletedWorkflowTaskStartedEventId,
             StartedEventId = started.EventId,
             Attempt = Math.Max(1, state.WorkflowTaskAttempt),
-            History = new History { Events = { run.History } },
+            History = new History { Events = { partialHistory ? run.History.Skip((int)state.LastCompletedWorkflowTaskStartedEventId) : run.History } },
             WorkflowExecutionTaskQueue = new TaskQueue { Name = state.TaskQueue, Kind = TaskQueueKind.Normal },
             ScheduledTime = (state.WorkflowTaskScheduledTime ?? Now).ToTimestamp(),
             StartedTime = Now.ToTimestamp(),
@@ -142,6 +150,10 @@ internal sealed partial class TemporalEngine
         };
         Append(run, completed);
         state.LastCompletedWorkflowTaskStartedEventId = state.WorkflowTaskStartedEventId;
+        var stickyQueue = request.StickyAttributes?.WorkerTaskQueue?.Name;
+        run.StickyQueue = string.IsNullOrEmpty(stickyQueue) ? null : stickyQueue;
+        var stickyTimeout = request.StickyAttributes?.ScheduleToStartTimeout.OrZero() ?? TimeSpan.Zero;
+        run.StickyScheduleToStart = stickyTimeout > TimeSpan.Zero ? stickyTimeout : TimeSpan.FromSeconds(5);
         state.WorkflowTaskAttempt = 1;
 
         // The task stays "started" while commands apply, so events they cause (child started, activity canceled...)
@@ -185,7 +197,20 @@ internal sealed partial class TemporalEngine
         }
 
         MarkDirty(run);
-        return new RespondWorkflowTaskCompletedResponse();
+        var response = new RespondWorkflowTaskCompletedResponse();
+        if (run.IsOpen)
+        {
+            // Eager activities: hand the worker the tasks it asked for right away (saves a poll round trip).
+            foreach (var scheduledEventId in context.EagerActivities)
+            {
+                if (StartActivityTask(new TaskRef(TaskKind.Activity, run.RunId, scheduledEventId, 1), request.Identity ?? string.Empty) is { } activityTask)
+                {
+                    response.ActivityTasks.Add(activityTask);
+                }
+            }
+        }
+
+        return response;
     });
 
     public void RespondWorkflowTaskFailed(RespondWorkflowTaskFailedRequest request) => Mutate(() =>
@@ -230,13 +255,17 @@ internal sealed partial class TemporalEngine
 
     private void EndFailedWorkflowTask(Execution run)
     {
+        run.StickyQueue = null;
         run.State.WorkflowTask = WorkflowTaskState.None;
         run.State.WorkflowTaskAttempt = Math.Max(1, run.State.WorkflowTaskAttempt) + 1;
         FlushBufferedEvents(run);
         ScheduleWorkflowTask(run);
     }
 
-    private sealed record CommandContext(Execution Run, long CompletedEventId, string Identity, List<Action> FollowUps);
+    private sealed record CommandContext(Execution Run, long CompletedEventId, string Identity, List<Action> FollowUps)
+    {
+        public List<long> EagerActivities { get; } = [];
+    }
 
     private sealed record CommandProblem(WorkflowTaskFailedCause Cause, string Message);
 

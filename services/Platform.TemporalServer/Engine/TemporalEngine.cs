@@ -264,7 +264,29 @@ internal sealed partial class TemporalEngine : IDisposable
         execution.State.WorkflowTaskStartedEventId = 0;
         execution.State.WorkflowTaskScheduledTime = Now;
         execution.State.WorkflowTaskStartedTime = null;
-        _workflowQueues.Enqueue(execution.Namespace, execution.State.TaskQueue, new TaskRef(TaskKind.Workflow, execution.RunId, scheduled.EventId));
+        var task = new TaskRef(TaskKind.Workflow, execution.RunId, scheduled.EventId);
+        if (Options.StickyQueues && execution.StickyQueue is { } sticky && attempt == 1)
+        {
+            // The worker that ran the last task has the run cached: offer it there first, with only the new events.
+            _workflowQueues.Enqueue(execution.Namespace, sticky, task);
+            Arm(Now + execution.StickyScheduleToStart, new DueItem(DueKind.StickyTimeout, execution.RunId, scheduled.EventId));
+            return;
+        }
+
+        execution.StickyQueue = null;
+        _workflowQueues.Enqueue(execution.Namespace, execution.State.TaskQueue, task);
+    }
+
+    /// <summary>The sticky worker did not pick the task up in time: move it to the normal queue.</summary>
+    private void OnStickyTimeoutDue(Execution execution, DueItem item)
+    {
+        if (execution.State.WorkflowTask != WorkflowTaskState.Scheduled || execution.State.WorkflowTaskScheduledEventId != item.Key || execution.StickyQueue is null)
+        {
+            return;
+        }
+
+        execution.StickyQueue = null;
+        _workflowQueues.Enqueue(execution.Namespace, execution.State.TaskQueue, new TaskRef(TaskKind.Workflow, execution.RunId, item.Key));
     }
 
     private static TimeSpan WorkflowTaskTimeout(Execution execution)
@@ -376,6 +398,9 @@ internal sealed partial class TemporalEngine : IDisposable
                     ScheduleWorkflowTask(execution);
                 }
 
+                break;
+            case DueKind.StickyTimeout:
+                OnStickyTimeoutDue(execution, item);
                 break;
             case DueKind.ScheduleFire:
             case DueKind.WorkflowRetryStart:

@@ -16,4 +16,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(4, LogLevel.Warning, "Due item {Kind} for {Id} failed")]
     public static partial void DueItemFailed(ILogger logger, DueKind kind, string id, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Debug, "{Method} answered {Status}: {Detail}")]
+    public static partial void RpcFailed(ILogger logger, string method, global::Grpc.Core.StatusCode status, string detail);
+
+    [LoggerMessage(6, LogLevel.Error, "{Method} failed unexpectedly")]
+    public static partial void RpcCrashed(ILogger logger, string method, Exception exception);
 }

@@ -63,6 +63,7 @@ public sealed class TemporalServerHost : IAsyncDisposable
             grpc.MaxReceiveMessageSize = 128 * 1024 * 1024;
             grpc.MaxSendMessageSize = 128 * 1024 * 1024;
             grpc.EnableDetailedErrors = false;
+            grpc.Interceptors.Add<ErrorLoggingInterceptor>();
         });
         var app = builder.Build();
         app.MapGrpcService<WorkflowServiceEndpoint>();

@@ -25,6 +25,12 @@ public sealed class TemporalServerOptions
     /// <summary>How long polls and history waits block before answering empty (Core's own deadline is 70 s).</summary>
     public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Offer workflow tasks to the worker's sticky queue with only the new events (falls back to the normal queue with
+    /// full history when that worker does not poll in time). Off: always full history on the normal queue.
+    /// </summary>
+    public bool StickyQueues { get; set; } = true;
+
     /// <summary>Checks the settings and returns a list of problems (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Platform.TemporalServer.Benchmarking;
+using Platform.TemporalServer.Hosting;
+
+namespace Platform.Cli.Commands;
+
+/// <summary>`platform temporal ...`: the embedded Temporal-compatible server and its benchmark.</summary>
+internal static class TemporalCommands
+{
+    internal static Command Create()
+    {
+        var temporal = new Command("temporal", "Embedded Temporal-compatible server (what `temporal server start-dev` is elsewhere)");
+        temporal.Subcommands.Add(StartDev());
+        temporal.Subcommands.Add(Bench());
+        return temporal;
+    }
+
+    private static Command StartDev()
+    {
+        var port = new Option<int>("--port") { Description = "gRPC port", DefaultValueFactory = _ => 7233 };
+        var ip = new Option<string>("--ip") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+        var ns = new Option<string[]>("--namespace") { Description = "Extra namespace(s); 'default' always exists", AllowMultipleArgumentsPerToken = true };
+        var db = new Option<string?>("--db-filename") { Description = "SQLite file for durable state (in memory when omitted)" };
+        var command = new Command("start-dev", "Run the server until Ctrl+C") { port, ip, ns, db };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new TemporalServerOptions { Port = parse.GetValue(port), Ip = parse.GetValue(ip) ?? string.Empty, DatabasePath = parse.GetValue(db) };
+            foreach (var name in parse.GetValue(ns) ?? [])
+            {
+                options.Namespaces.Add(name);
+            }
+
+            var problems = options.Validate();
+            if (problems.Count > 0)
+            {
+                return Fail(string.Join(" ", problems));
+            }
+
+            try
+            {
+                await using var host = await TemporalServerHost.StartAsync(options, cancellationToken: cancellationToken);
+                Console.WriteLine($"Temporal-compatible server on {host.TargetHost} (namespaces: {string.Join(", ", options.Namespaces)}; " +
+                    $"{(string.IsNullOrEmpty(options.DatabasePath) ? "in memory" : "SQLite " + options.DatabasePath)}). Ctrl+C stops it.");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C: stop cleanly.
+                }
+
+                return 0;
+            }
+            catch (IOException ex)
+            {
+                return Fail($"cannot listen on {options.Ip}:{options.Port}: {ex.Message}");
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                return Fail($"cannot open database '{options.DatabasePath}': {ex.Message}");
+            }
+        });
+        return command;
+    }
+
+    private static Command Bench()
+    {
+        var workflows = new Option<int>("--workflows") { Description = "Single-activity workflows for completions/s and latency", DefaultValueFactory = _ => 300 };
+        var concurrent = new Option<int>("--concurrent") { Description = "Workflows in flight at once (both phases)", DefaultValueFactory = _ => 20 };
+        var activities = new Option<int>("--activities") { Description = "Sequential activities per workflow in the round-trip phase", DefaultValueFactory = _ => 50 };
+        var db = new Option<string?>("--db-filename") { Description = "SQLite file (a temporary file when omitted; durability is always on)" };
+        var command = new Command("bench", "Activity round trips/s, workflow completions/s and start-to-first-activity latency (one JSON line)")
+        {
+            workflows, concurrent, activities, db,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new BenchmarkOptions
+            {
+                Workflows = parse.GetValue(workflows), ConcurrentWorkflows = parse.GetValue(concurrent), ActivitiesPerWorkflow = parse.GetValue(activities),
+                DatabasePath = parse.GetValue(db),
+            };
+            var problems = options.Validate();
+            if (problems.Count > 0)
+            {
+                return Fail(string.Join(" ", problems));
+            }
+
+            var result = await TemporalBenchmark.RunAsync(options, cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["activity_round_trips_per_s"] = Math.Round(result.ActivityRoundTripsPerSecond, 1),
+                ["activity_round_trips"] = result.ActivityRoundTrips,
+                ["workflow_completions_per_s"] = Math.Round(result.WorkflowCompletionsPerSecond, 1),
+                ["workflows"] = result.WorkflowCompletions,
+                ["start_to_first_activity_ms_p50"] = Math.Round(result.StartToFirstActivityP50.TotalMilliseconds, 1),
+                ["start_to_first_activity_ms_p99"] = Math.Round(result.StartToFirstActivityP99.TotalMilliseconds, 1),
+                ["durability"] = "sqlite-wal synchronous=NORMAL",
+            }));
+            return 0;
+        });
+        return command;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"error: {message}"));
+        return 2;
+    }
+}
