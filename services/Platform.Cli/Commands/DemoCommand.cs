@@ -47,20 +47,7 @@ internal static class DemoCommand
         var options = new PlatformOptions { DataDirectory = dataDirectory, EmbeddedTemporalPort = 0, EmbeddedMlflowPort = 0 }.WithEnvironment();
         await using var runtime = await PlatformRuntime.StartAsync(options, cancellationToken: cancellation);
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Temporal [blue]{runtime.TemporalAddress}[/], MLflow [blue]{runtime.MlflowUri}[/], state in {dataDirectory}");
-        var request = new RetrainingWorkflow.Request(
-            LifecycleDefaults.ModelName,
-            LifecycleDefaults.Symbols,
-            LifecycleDefaults.TradedSymbol,
-            TrainLength: TimeSpan.FromDays(92),
-            ValidateLength: TimeSpan.FromDays(31),
-            EvaluateLength: TimeSpan.FromDays(61),
-            FeeRate: 0.001m,
-            Kinds: ["linear", "lstm"],
-            Hyperparameters: LifecycleDefaults.Hyperparameters(seed),
-            Thresholds: DemoThresholds,
-            ApprovalTimeout: TimeSpan.FromHours(1),
-            AsOf: LifecycleDefaults.BundledEnd,
-            AutoApprover: DemoApprover);
+        var request = LifecycleDefaults.Retraining(LifecycleDefaults.ModelName, seed, DemoThresholds, TimeSpan.FromHours(1), LifecycleDefaults.BundledEnd, DemoApprover);
         var id = $"{LifecycleDefaults.RetrainingWorkflowId(request.ModelName)}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
         var handle = await runtime.Client.StartWorkflowAsync((RetrainingWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, runtime.Options.TaskQueue));
         var timings = new Dictionary<string, TimeSpan>();

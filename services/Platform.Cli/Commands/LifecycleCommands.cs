@@ -226,7 +226,7 @@ internal static class LifecycleCommands
     private static MlflowClientOptions MlflowOptions() =>
         Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 } ? MlflowClientOptions.FromEnvironment() : new MlflowClientOptions();
 
-    private static async Task<TemporalClient> ConnectAsync()
+    internal static async Task<TemporalClient> ConnectAsync()
     {
         var address = Environment.GetEnvironmentVariable("TEMPORAL_ADDRESS") is { Length: > 0 } a ? a : "127.0.0.1:7233";
         var ns = Environment.GetEnvironmentVariable("TEMPORAL_NAMESPACE") is { Length: > 0 } n ? n : "default";

@@ -18,6 +18,25 @@ internal static class LifecycleDefaults
 
     public static PromotionThresholds Thresholds { get; } = new() { MinSharpeImprovement = 0, MaxDrawdownPct = 35, MinTrades = 4, MinDeflatedSharpeProbability = 0.5 };
 
+    /// <summary>
+    /// The retraining request of demo, retrain and the schedule: 92 days of training, 31 of validation and 61 of
+    /// out-of-sample evaluation, ending at <paramref name="asOf"/> (null: when the workflow runs).
+    /// </summary>
+    public static RetrainingWorkflow.Request Retraining(string model, int seed, PromotionThresholds thresholds, TimeSpan approvalTimeout, DateTimeOffset? asOf, string? autoApprover) => new(
+        model,
+        Symbols,
+        TradedSymbol,
+        TrainLength: TimeSpan.FromDays(92),
+        ValidateLength: TimeSpan.FromDays(31),
+        EvaluateLength: TimeSpan.FromDays(61),
+        FeeRate: 0.001m,
+        Kinds: ["linear", "lstm"],
+        Hyperparameters: Hyperparameters(seed),
+        Thresholds: thresholds,
+        ApprovalTimeout: approvalTimeout,
+        AsOf: asOf,
+        AutoApprover: autoApprover);
+
     /// <summary>Only one promotion per model runs at a time, so approvals can name the model rather than a run.</summary>
     public static string PromotionWorkflowId(string model) => $"promotion-{model}";
 
