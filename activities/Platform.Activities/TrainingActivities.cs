@@ -16,9 +16,11 @@ namespace Platform.Activities;
 /// <summary>
 /// Trains one DQN (Linear or LSTM) on data from the market-data store, tracks it as an MLflow run (params, per-epoch
 /// metrics, dataset digests, the model artifact, code version, seed) and registers the model version.
-/// Heartbeats carry the epoch and the last validation score; cancellation reaches the trainer through them.
+/// Heartbeats carry the MLflow run, the epoch and the last validation score; cancellation reaches the trainer through
+/// them. Training checkpoints after every epoch: a retried attempt (e.g. after its worker died) resumes from the last
+/// completed epoch in the same MLflow run instead of starting over.
 /// </summary>
-public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlflow) : ITrainingActivities
+public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlflow, PlatformDataOptions paths) : ITrainingActivities
 {
     [Activity("TrainModel")]
     public async Task<TrainModelResult> TrainModelAsync(TrainModelInput input)
@@ -49,30 +51,31 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
             Dqn = defaults.Dqn with { LearningRate = h.LearningRate, Seed = h.Seed },
         };
 
-        var experiment = await mlflow.GetOrCreateExperimentAsync(input.ExperimentName, cancellation);
-        var run = await mlflow.CreateRunAsync(
-            experiment.ExperimentId,
-            $"{input.Kind}-{context.Info.WorkflowId ?? "adhoc"}",
-            [new Tag("platform.workflow_id", context.Info.WorkflowId ?? "none"), new Tag("platform.network_kind", input.Kind), new Tag("mlflow.source.name", "Platform.Activities.TrainModel")],
-            cancellationToken: cancellation);
-        var runId = run.Info.RunId;
+        var previous = context.Info.HeartbeatDetails.Count > 0 ? await context.Info.HeartbeatDetailAtAsync<TrainingHeartbeat>(0) : null;
+        string runId;
+        if (previous is not null)
+        {
+            runId = previous.RunId;
+        }
+        else
+        {
+            var experiment = await mlflow.GetOrCreateExperimentAsync(input.ExperimentName, cancellation);
+            var run = await mlflow.CreateRunAsync(
+                experiment.ExperimentId,
+                $"{input.Kind}-{context.Info.WorkflowId ?? "adhoc"}",
+                [new Tag("platform.workflow_id", context.Info.WorkflowId ?? "none"), new Tag("platform.network_kind", input.Kind), new Tag("mlflow.source.name", "Platform.Activities.TrainModel")],
+                cancellationToken: cancellation);
+            runId = run.Info.RunId;
+        }
+
+        var checkpoint = new TrainingCheckpoint(Path.Combine(paths.CheckpointDirectory, $"{Sanitize(context.Info.WorkflowId ?? "adhoc")}-{Sanitize(context.Info.ActivityId)}-{input.Kind}.ckpt"));
         try
         {
-            await mlflow.LogBatchAsync(runId, parameters:
-            [
-                new Param("network_kind", input.Kind), new Param("seed", h.Seed.ToString(CultureInfo.InvariantCulture)),
-                new Param("max_epochs", h.MaxEpochs.ToString(CultureInfo.InvariantCulture)), new Param("patience", h.Patience.ToString(CultureInfo.InvariantCulture)),
-                new Param("hidden_size", h.HiddenSize.ToString(CultureInfo.InvariantCulture)), new Param("learning_rate", h.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
-                new Param("fee_rate", input.FeeRate.ToString(CultureInfo.InvariantCulture)), new Param("traded_symbol", input.TradedSymbol),
-                new Param("train_range", $"{input.TrainFrom:O}..{input.TrainTo:O}"), new Param("validation_range", $"{input.ValidateFrom:O}..{input.ValidateTo:O}"),
-                new Param("feature_spec", $"{spec.Name}/v{spec.Version}"), new Param("feature_spec_hash", spec.ContentHash),
-                new Param("code_version", DqnModelMetadata.CurrentCodeVersion),
-            ], cancellationToken: cancellation);
-            await mlflow.LogInputsAsync(runId, [.. symbols.Select(s => new DatasetInput
+            // Params are write-once: a resumed attempt has logged them already.
+            if (previous is null)
             {
-                Dataset = new Dataset { Name = $"{s}-1h", Digest = data[s].ContentHash()[..16], SourceType = "platform-market-store", Source = $"market-store://{s}/1h" },
-                Tags = [new Tag("mlflow.data.context", "training")],
-            })], cancellation);
+                await LogRunInputsAsync(runId, input, spec, data, symbols, cancellation);
+            }
 
             var outcome = await Task.Run(
                 () => DqnTrainer.Train(
@@ -81,7 +84,8 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
                     new DateRange(input.ValidateFrom, input.ValidateTo),
                     agent,
                     $"{input.ModelName}-{input.Kind}",
-                    p => context.Heartbeat(new TrainingHeartbeat(p.Epoch, p.MaxEpochs, p.Steps, p.LastValidationScore)),
+                    p => context.Heartbeat(new TrainingHeartbeat(runId, p.Epoch, p.MaxEpochs, p.Steps, p.LastValidationScore)),
+                    checkpoint,
                     cancellation),
                 cancellation);
             using var model = outcome.Model;
@@ -102,7 +106,8 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
             await mlflow.SetModelVersionTagAsync(input.ModelName, version.Version, "platform.validation_metric", model.Metadata.ValidationMetric, cancellation);
             await mlflow.SetModelVersionTagAsync(input.ModelName, version.Version, "platform.validation_score", model.Metadata.ValidationScore.ToString("0.####", CultureInfo.InvariantCulture), cancellation);
             await mlflow.EndRunAsync(runId, RunStatus.Finished, cancellation);
-            return new TrainModelResult(input.Kind, runId, input.ModelName, version.Version, model.Metadata.ValidationMetric, model.Metadata.ValidationScore, outcome.Epochs.Count, outcome.BestEpoch);
+            checkpoint.Delete();
+            return new TrainModelResult(input.Kind, runId, input.ModelName, version.Version, model.Metadata.ValidationMetric, model.Metadata.ValidationScore, outcome.Epochs.Count, outcome.BestEpoch, outcome.ResumedAfterEpoch);
         }
         catch (Exception e) when (e is ArgumentException)
         {
@@ -116,6 +121,28 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
         }
     }
 
+    private async Task LogRunInputsAsync(string runId, TrainModelInput input, FeatureSpec spec, MarketDataSet data, IReadOnlyList<string> symbols, CancellationToken cancellation)
+    {
+        var h = input.Hyperparameters;
+        await mlflow.LogBatchAsync(runId, parameters:
+        [
+            new Param("network_kind", input.Kind), new Param("seed", h.Seed.ToString(CultureInfo.InvariantCulture)),
+            new Param("max_epochs", h.MaxEpochs.ToString(CultureInfo.InvariantCulture)), new Param("patience", h.Patience.ToString(CultureInfo.InvariantCulture)),
+            new Param("hidden_size", h.HiddenSize.ToString(CultureInfo.InvariantCulture)), new Param("learning_rate", h.LearningRate.ToString("R", CultureInfo.InvariantCulture)),
+            new Param("fee_rate", input.FeeRate.ToString(CultureInfo.InvariantCulture)), new Param("traded_symbol", input.TradedSymbol),
+            new Param("train_range", $"{input.TrainFrom:O}..{input.TrainTo:O}"), new Param("validation_range", $"{input.ValidateFrom:O}..{input.ValidateTo:O}"),
+            new Param("feature_spec", $"{spec.Name}/v{spec.Version}"), new Param("feature_spec_hash", spec.ContentHash),
+            new Param("code_version", DqnModelMetadata.CurrentCodeVersion),
+        ], cancellationToken: cancellation);
+        await mlflow.LogInputsAsync(runId, [.. symbols.Select(s => new DatasetInput
+        {
+            Dataset = new Dataset { Name = $"{s}-1h", Digest = data[s].ContentHash()[..16], SourceType = "platform-market-store", Source = $"market-store://{s}/1h" },
+            Tags = [new Tag("mlflow.data.context", "training")],
+        })], cancellation);
+    }
+
     /// <summary>What a training heartbeat says (visible in the workflow's pending activity).</summary>
-    public sealed record TrainingHeartbeat(int Epoch, int MaxEpochs, long Steps, double? LastValidationScore);
+    public sealed record TrainingHeartbeat(string RunId, int Epoch, int MaxEpochs, long Steps, double? LastValidationScore);
+
+    private static string Sanitize(string value) => string.Concat(value.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 }

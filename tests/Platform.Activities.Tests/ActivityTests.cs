@@ -38,7 +38,7 @@ public sealed class ActivityTests(LifecycleFixture fixture)
     {
         var heartbeats = new List<object?>();
         var env = new ActivityEnvironment { Heartbeater = details => heartbeats.AddRange(details) };
-        var activities = new TrainingActivities(fixture.Store, fixture.Mlflow);
+        var activities = new TrainingActivities(fixture.Store, fixture.Mlflow, fixture.Paths);
 
         var result = await env.RunAsync(() => activities.TrainModelAsync(Input("linear", "btc-linear-test")));
 
@@ -57,7 +57,7 @@ public sealed class ActivityTests(LifecycleFixture fixture)
     [Fact]
     public async Task TrainModel_UnknownKind_FailsNonRetryable()
     {
-        var activities = new TrainingActivities(fixture.Store, fixture.Mlflow);
+        var activities = new TrainingActivities(fixture.Store, fixture.Mlflow, fixture.Paths);
 
         var e = await Assert.ThrowsAsync<ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => activities.TrainModelAsync(Input("transformer", "x"))));
 
@@ -67,7 +67,7 @@ public sealed class ActivityTests(LifecycleFixture fixture)
     [Fact]
     public async Task Registry_AliasMissingThenSet_ReturnsNullThenVersion()
     {
-        var training = new TrainingActivities(fixture.Store, fixture.Mlflow);
+        var training = new TrainingActivities(fixture.Store, fixture.Mlflow, fixture.Paths);
         var registry = new RegistryActivities(fixture.Mlflow);
         var env = new ActivityEnvironment();
         var trained = await env.RunAsync(() => training.TrainModelAsync(Input("linear", "btc-alias-test")));
@@ -80,7 +80,7 @@ public sealed class ActivityTests(LifecycleFixture fixture)
     [Fact]
     public async Task EvaluateGate_TwoVersions_RecordsEveryCheck()
     {
-        var training = new TrainingActivities(fixture.Store, fixture.Mlflow);
+        var training = new TrainingActivities(fixture.Store, fixture.Mlflow, fixture.Paths);
         var promotion = new PromotionActivities(fixture.Store, fixture.Mlflow, fixture.Audit);
         var env = new ActivityEnvironment();
         var linear = await env.RunAsync(() => training.TrainModelAsync(Input("linear", "btc-gate-test")));

@@ -21,6 +21,8 @@ public sealed class LifecycleFixture : IAsyncLifetime
 
     public string Directory => directory;
 
+    public PlatformDataOptions Paths => new() { Directory = directory };
+
     public async Task InitializeAsync()
     {
         server = await MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = Path.Combine(directory, "mlflow") });

@@ -23,7 +23,7 @@ public sealed class LifecycleWorkflowTests(TemporalFixture temporal) : IAsyncLif
         .AddWorkflow<TrainingWorkflow>()
         .AddWorkflow<PromotionWorkflow>()
         .AddWorkflow<RollbackWorkflow>()
-        .AddAllActivities<ITrainingActivities>(new TrainingActivities(lifecycle.Store, lifecycle.Mlflow))
+        .AddAllActivities<ITrainingActivities>(new TrainingActivities(lifecycle.Store, lifecycle.Mlflow, lifecycle.Paths))
         .AddAllActivities<IRegistryActivities>(new RegistryActivities(lifecycle.Mlflow))
         .AddAllActivities<IPromotionActivities>(new PromotionActivities(lifecycle.Store, lifecycle.Mlflow, lifecycle.Audit)));
 

@@ -35,7 +35,7 @@ public sealed class TracingTests(TemporalFixture temporal) : IAsyncLifetime
         var queue = $"tq-{Guid.NewGuid():N}";
         using var worker = new TemporalWorker(client, new TemporalWorkerOptions(queue)
             .AddWorkflow<TrainingWorkflow>()
-            .AddAllActivities<ITrainingActivities>(new TrainingActivities(lifecycle.Store, lifecycle.Mlflow))
+            .AddAllActivities<ITrainingActivities>(new TrainingActivities(lifecycle.Store, lifecycle.Mlflow, lifecycle.Paths))
             .AddAllActivities<IRegistryActivities>(new RegistryActivities(lifecycle.Mlflow)));
         var start = new DateTimeOffset(2022, 10, 8, 0, 0, 0, TimeSpan.Zero);
         var request = new TrainingWorkflow.Request("wf-traced", "BTCUSDT", start, start.AddDays(14), start.AddDays(14), start.AddDays(21), 0.001m, ["linear"], new TrainingHyperparameters(MaxEpochs: 1, HiddenSize: 8));

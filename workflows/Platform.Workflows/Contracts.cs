@@ -35,7 +35,8 @@ public sealed record TrainModelInput(
     TrainingHyperparameters Hyperparameters);
 
 /// <summary>A trained and registered candidate.</summary>
-public sealed record TrainModelResult(string Kind, string RunId, string ModelName, string Version, string ValidationMetric, double ValidationScore, int Epochs, int BestEpoch);
+/// <param name="ResumedAfterEpoch">When an earlier attempt died, the epoch its checkpoint had completed (0: none).</param>
+public sealed record TrainModelResult(string Kind, string RunId, string ModelName, string Version, string ValidationMetric, double ValidationScore, int Epochs, int BestEpoch, int ResumedAfterEpoch = 0);
 
 public interface ITrainingActivities
 {

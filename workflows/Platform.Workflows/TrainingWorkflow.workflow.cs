@@ -24,7 +24,8 @@ public sealed class TrainingWorkflow
         decimal FeeRate,
         IReadOnlyList<string> Kinds,
         TrainingHyperparameters Hyperparameters,
-        string ExperimentName = "platform-training");
+        string ExperimentName = "platform-training",
+        TimeSpan? HeartbeatTimeout = null);
 
     public sealed record Result(IReadOnlyList<TrainModelResult> Candidates, string ChallengerVersion, string ChallengerKind);
 
@@ -45,7 +46,7 @@ public sealed class TrainingWorkflow
         var options = new ActivityOptions
         {
             StartToCloseTimeout = TimeSpan.FromHours(2),
-            HeartbeatTimeout = TimeSpan.FromMinutes(2),
+            HeartbeatTimeout = request.HeartbeatTimeout ?? TimeSpan.FromMinutes(2),
             RetryPolicy = new RetryPolicy { MaximumAttempts = 3, NonRetryableErrorTypes = ["InvalidRequest"] },
         };
         var runs = request.Kinds.Select(kind => Workflow.ExecuteActivityAsync(

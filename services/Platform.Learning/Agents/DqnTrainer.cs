@@ -27,7 +27,11 @@ public readonly record struct TrainingProgress(string Agent, int Epoch, int MaxE
 /// <summary>One pass over the training range and its validation backtest.</summary>
 public sealed record EpochRecord(int Epoch, long Steps, long Updates, double Epsilon, double MeanLoss, double TrainReturnPct, double ValidationScore, double ValidationReturnPct, bool Improved);
 
-public sealed record TrainingOutcome(DqnModel Model, IReadOnlyList<EpochRecord> Epochs, int BestEpoch, bool StoppedEarly, TimeSpan Elapsed);
+public sealed record TrainingOutcome(DqnModel Model, IReadOnlyList<EpochRecord> Epochs, int BestEpoch, bool StoppedEarly, TimeSpan Elapsed)
+{
+    /// <summary>The last epoch a checkpoint had completed when this run started (0: trained from scratch).</summary>
+    public int ResumedAfterEpoch { get; init; }
+}
 
 /// <summary>
 /// The paper's protocol (Fig. 6): ε-greedy DQN training on the training range in the research core's
@@ -36,7 +40,8 @@ public sealed record TrainingOutcome(DqnModel Model, IReadOnlyList<EpochRecord> 
 /// </summary>
 public static class DqnTrainer
 {
-    public static TrainingOutcome Train(TrainingData data, DateRange train, DateRange validate, DqnAgentOptions options, string name, Action<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    /// <param name="checkpoint">When given, saved after every epoch and, if it exists, resumed from (see <see cref="TrainingCheckpoint"/>).</param>
+    public static TrainingOutcome Train(TrainingData data, DateRange train, DateRange validate, DqnAgentOptions options, string name, Action<TrainingProgress>? progress = null, TrainingCheckpoint? checkpoint = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(train);
@@ -77,11 +82,26 @@ public static class DqnTrainer
         var bestEpoch = 0;
         var sinceBest = 0;
         long steps = 0;
+        var firstEpoch = 1;
+        if (checkpoint?.TryRestore(learner.Policy, learner.Target, best) is { } resumed)
+        {
+            firstEpoch = resumed.CompletedEpochs + 1;
+            steps = resumed.Steps;
+            bestEpoch = resumed.BestEpoch;
+            bestScore = resumed.BestScore;
+            sinceBest = resumed.SinceBest;
+            epochs.AddRange(resumed.Epochs);
+
+            // A fresh but still seeded exploration stream for the remaining epochs.
+            explore = new Random(unchecked((dqn.Seed * 7919) + 17 + resumed.CompletedEpochs));
+            activity?.SetTag("resumed_from_epoch", resumed.CompletedEpochs);
+        }
+
         var stepsPerEpoch = trainEnd - trainStart;
         var planned = (long)stepsPerEpoch * options.MaxEpochs;
         var validationPolicy = new GreedyDqnPolicy(name, learner.Policy, _ => states, trading.MaxLots);
 
-        for (var epoch = 1; epoch <= options.MaxEpochs; epoch++)
+        for (var epoch = firstEpoch; epoch <= options.MaxEpochs && !(epochs.Count > 0 && sinceBest >= options.Patience); epoch++)
         {
             var env = new TradingEnvironment(frame, trading, trainStart, trainEnd);
             var observation = env.Reset();
@@ -133,6 +153,7 @@ public static class DqnTrainer
 
             epochs.Add(new EpochRecord(epoch, steps, learner.Updates, epsilon.At(steps), lossCount > 0 ? lossSum / lossCount : double.NaN, trainReturn, score, validation.Metrics.ReturnPct, improved));
             progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, score));
+            checkpoint?.Save(new TrainingResumeState(epoch, steps, bestEpoch, bestScore, sinceBest, [.. epochs]), learner.Policy, learner.Target, best);
             if (sinceBest >= options.Patience)
             {
                 break;
@@ -147,7 +168,7 @@ public static class DqnTrainer
             ValidationMetric = options.ValidationMetric.ToString(),
             ValidationScore = bestScore,
         };
-        return new TrainingOutcome(new DqnModel(best, metadata), epochs, bestEpoch, stoppedEarly, stopwatch.Elapsed);
+        return new TrainingOutcome(new DqnModel(best, metadata), epochs, bestEpoch, stoppedEarly, stopwatch.Elapsed) { ResumedAfterEpoch = firstEpoch - 1 };
     }
 
     /// <summary>The learning signal: the environment's equity change (USDT, fees included) as a scaled fraction of the initial cash.</summary>

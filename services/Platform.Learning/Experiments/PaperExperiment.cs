@@ -112,7 +112,7 @@ public static class PaperExperiment
 
         AgentExperimentResult RunAgent((string Name, DqnAgentOptions Options) agent)
         {
-            var outcome = DqnTrainer.Train(training, options.Train, options.Validate, agent.Options, agent.Name, progress is null ? null : progress.Training, cancellation);
+            var outcome = DqnTrainer.Train(training, options.Train, options.Validate, agent.Options, agent.Name, progress is null ? null : progress.Training, cancellation: cancellation);
             var greedy = DqnTrader.TradeGreedy(outcome.Model, frame, features, options.Trading, options.Trade, agent.Name);
             var (online, stats) = DqnTrader.TradeOnline(
                 outcome.Model, frame, features, options.Trading, options.Trade, agent.Options.Online, agent.Name + "-online",
