@@ -14,6 +14,9 @@ namespace Platform.Activities;
 /// <summary>Out-of-sample evaluation of registered model versions, the promotion gate, and the audit log.</summary>
 public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlflow, IAuditLog audit) : IPromotionActivities
 {
+    /// <summary>The activities' one ActivitySource: a span per model evaluated.</summary>
+    public static readonly System.Diagnostics.ActivitySource Source = new("Platform.Activities.Promotion");
+
     [Activity("EvaluatePromotionGate")]
     public async Task<GateResult> EvaluateGateAsync(EvaluateGateInput input)
     {
@@ -27,6 +30,8 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
         foreach (var version in versions)
         {
             context.Heartbeat(version);
+            using var span = Source.StartActivity("promotion.evaluate");
+            span?.SetTag("model.version", version);
             var loaded = await format.LoadAsync($"models:/{input.ModelName}/{version}", new DqnCheckpointCodec(), cancellationToken: cancellation);
             using var model = loaded.Model;
             var spec = model.FeatureSpec;

@@ -87,6 +87,24 @@ public sealed class DownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task ArchiveSource_RangeAcrossTwoMonths_DownloadsOnceAndSlicesTheRange()
+    {
+        var jan = new DateTimeOffset(2024, 1, 31, 22, 0, 0, TimeSpan.Zero);
+        Publish("2024-01", "1706738400000,1,1,1,1,1\n1706742000000,2,2,2,2,1\n");
+        Publish("2024-02", "1706745600000,3,3,3,3,1\n1706749200000,4,4,4,4,1\n");
+        var source = new BinanceArchiveKlineSource(Downloader, directory);
+
+        var first = await source.LoadAsync("BTCUSDT", KlineInterval.OneHour, jan.AddHours(1), jan.AddHours(3));
+        var requests = server.Requests.Count;
+        var second = await source.LoadAsync("BTCUSDT", KlineInterval.OneHour, jan, jan.AddHours(4));
+
+        Assert.Equal([2m, 3m], first.Series.Klines.Select(k => k.Close));
+        Assert.Equal(4, second.Series.Count);
+        Assert.Equal(requests, server.Requests.Count);
+        await Assert.ThrowsAsync<FileNotFoundException>(() => source.LoadAsync("BTCUSDT", KlineInterval.OneHour, jan.AddMonths(3), jan.AddMonths(4)));
+    }
+
+    [Fact]
     public async Task DownloadRest_BinanceError_CarriesCodeAndMessage()
     {
         var e = await Assert.ThrowsAsync<BinanceApiException>(() => Downloader.DownloadRestAsync("NOPE", KlineInterval.OneHour, server.SeriesStart, server.SeriesStart.AddHours(5), directory));

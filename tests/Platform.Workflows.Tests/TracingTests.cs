@@ -48,6 +48,7 @@ public sealed class TracingTests(TemporalFixture temporal) : IAsyncLifetime
         Assert.Contains(trace, s => s.DisplayName == "StartActivity:TrainModel");
         var run = Assert.Single(trace, s => s.DisplayName == "RunActivity:TrainModel");
         Assert.Contains(trace, s => s.DisplayName.StartsWith("mlflow ", StringComparison.Ordinal) && s.ParentSpanId != default && IsDescendant(s, run, trace));
+        Assert.Contains(trace, s => s.DisplayName == "dqn.epoch" && IsDescendant(s, run, trace));
     }
 
     private static bool IsDescendant(Activity span, Activity ancestor, List<Activity> trace)

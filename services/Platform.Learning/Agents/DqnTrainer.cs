@@ -103,6 +103,8 @@ public static class DqnTrainer
 
         for (var epoch = firstEpoch; epoch <= options.MaxEpochs && !(epochs.Count > 0 && sinceBest >= options.Patience); epoch++)
         {
+            using var epochSpan = LearningInstrumentation.ActivitySource.StartActivity("dqn.epoch");
+            epochSpan?.SetTag("epoch", epoch);
             var env = new TradingEnvironment(frame, trading, trainStart, trainEnd);
             var observation = env.Reset();
             double lossSum = 0;
@@ -152,6 +154,7 @@ public static class DqnTrainer
             }
 
             epochs.Add(new EpochRecord(epoch, steps, learner.Updates, epsilon.At(steps), lossCount > 0 ? lossSum / lossCount : double.NaN, trainReturn, score, validation.Metrics.ReturnPct, improved));
+            epochSpan?.SetTag("validation_score", score);
             progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, score));
             checkpoint?.Save(new TrainingResumeState(epoch, steps, bestEpoch, bestScore, sinceBest, [.. epochs]), learner.Policy, learner.Target, best);
             if (sinceBest >= options.Patience)
