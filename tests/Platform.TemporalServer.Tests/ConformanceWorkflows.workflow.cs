@@ -29,6 +29,9 @@ public sealed class GreetingActivities
     }
 
     [Activity]
+    public void AlwaysFailsRetryable() => throw new ApplicationFailureException("retryable failure");
+
+    [Activity]
     public void AlwaysFailsNonRetryable() => throw new ApplicationFailureException("permanent", errorType: "Permanent", nonRetryable: true);
 
     /// <summary>Heartbeats progress; the first attempt then stops heartbeating so the heartbeat timeout retries it.</summary>
@@ -338,4 +341,16 @@ public sealed class AbandoningParentWorkflow
         await Workflow.StartChildWorkflowAsync((WaitsForeverWorkflow c) => c.RunAsync(), new() { Id = childId, ParentClosePolicy = ParentClosePolicy.Terminate });
         return "parent done";
     }
+}
+
+[Workflow]
+public sealed class SlowRetryWorkflow
+{
+    [WorkflowRun]
+    public async Task RunAsync() =>
+        await Workflow.ExecuteActivityAsync((GreetingActivities a) => a.AlwaysFailsRetryable(), new()
+        {
+            StartToCloseTimeout = TimeSpan.FromSeconds(10),
+            RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(100), BackoffCoefficient = 1 },
+        });
 }

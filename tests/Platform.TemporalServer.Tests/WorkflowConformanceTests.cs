@@ -269,6 +269,53 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
         Assert.Equal(WorkflowExecutionStatus.Terminated, status);
     }
 
+    [Fact]
+    public async Task Query_RightAfterStartAndSignal_AnsweredConsistently()
+    {
+        var counts = await RunAsync(async tq =>
+        {
+            var results = new List<int>();
+            for (var i = 0; i < 5; i++)
+            {
+                var handle = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), Options(tq));
+                await handle.SignalAsync(wf => wf.AddAsync("x"));
+                results.Add(await handle.QueryAsync(wf => wf.Count));
+                await handle.TerminateAsync();
+            }
+
+            return results;
+        }, typeof(InteractiveWorkflow));
+        Assert.All(counts, count => Assert.InRange(count, 0, 1));
+    }
+
+    [Fact]
+    public async Task Describe_RetryingActivity_ShowsAttemptAndLastFailure()
+    {
+        var pending = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((SlowRetryWorkflow wf) => wf.RunAsync(), Options(tq));
+            for (var i = 0; i < 100; i++)
+            {
+                var description = await server.Client.WorkflowService.DescribeWorkflowExecutionAsync(new()
+                {
+                    Namespace = server.Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id },
+                });
+                var activity = description.PendingActivities.FirstOrDefault();
+                if (activity is { Attempt: >= 2 })
+                {
+                    await handle.TerminateAsync();
+                    return activity;
+                }
+
+                await Task.Delay(50);
+            }
+
+            throw new InvalidOperationException("activity never retried");
+        }, typeof(SlowRetryWorkflow));
+        Assert.Equal("AlwaysFailsRetryable", pending.ActivityType.Name);
+        Assert.Contains("retryable failure", pending.LastFailure.Message, StringComparison.Ordinal);
+    }
+
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 200; i++)

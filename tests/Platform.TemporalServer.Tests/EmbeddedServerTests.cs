@@ -1,0 +1,48 @@
+using Platform.TemporalServer.Grpc;
+using Platform.TemporalServer.Hosting;
+using Temporalio.Api.WorkflowService.V1;
+using Temporalio.Client;
+using Temporalio.Exceptions;
+
+namespace Platform.TemporalServer.Tests;
+
+/// <summary>Behaviour specific to the embedded server (what it deliberately does not implement, argument parsing).</summary>
+public sealed class EmbeddedServerTests
+{
+    [Fact]
+    public async Task UnboundRpc_ResetWorkflowExecution_AnswersUnimplemented()
+    {
+        await using var host = await TemporalServerHost.StartAsync(new TemporalServerOptions { Port = 0 });
+        var client = await TemporalClient.ConnectAsync(new(host.TargetHost));
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.WorkflowService.ResetWorkflowExecutionAsync(new ResetWorkflowExecutionRequest { Namespace = "default" }));
+        Assert.Equal(RpcException.StatusCode.Unimplemented, error.Code);
+    }
+
+    [Fact]
+    public void ImplementedMethods_AllExistInTheWorkflowServiceDescriptor()
+    {
+        var service = ServiceReflection.Descriptor.Services.Single(s => s.FullName == WorkflowServiceEndpoint.ServiceName);
+        Assert.All(WorkflowServiceEndpoint.ImplementedMethods, name => Assert.NotNull(service.FindMethodByName(name)));
+    }
+
+    [Fact]
+    public void ServerArguments_DevServerForm_FillsOptions()
+    {
+        var options = new TemporalServerOptions();
+        var error = ServerArguments.TryParse(
+            ["--port", "7555", "--namespace", "ns1", "--ip", "127.0.0.1", "--db-filename", "x.db", "--headless", "--log-level", "warn"], options);
+        Assert.Null(error);
+        Assert.Equal(7555, options.Port);
+        Assert.Contains("ns1", options.Namespaces);
+        Assert.Equal("x.db", options.DatabasePath);
+    }
+
+    [Theory]
+    [InlineData("--port", "abc")]
+    [InlineData("--ip", "not-an-ip")]
+    [InlineData("--bogus", "1")]
+    public void ServerArguments_BadValue_ReturnsError(string flag, string value)
+    {
+        Assert.NotNull(ServerArguments.TryParse([flag, value], new TemporalServerOptions()));
+    }
+}
