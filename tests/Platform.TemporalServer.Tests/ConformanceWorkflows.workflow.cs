@@ -152,7 +152,9 @@ public sealed class CancelActivityWorkflow
         var activity = Workflow.ExecuteActivityAsync((GreetingActivities a) => a.WaitsForCancel(), new()
         {
             StartToCloseTimeout = TimeSpan.FromSeconds(30),
-            HeartbeatTimeout = TimeSpan.FromSeconds(1),
+
+            // Heartbeats are throttled to 80% of this: generous so a loaded machine never times the activity out.
+            HeartbeatTimeout = TimeSpan.FromSeconds(5),
             CancellationToken = cancel.Token,
             CancellationType = ActivityCancellationType.WaitCancellationCompleted,
         });
@@ -353,4 +355,21 @@ public sealed class SlowRetryWorkflow
             StartToCloseTimeout = TimeSpan.FromSeconds(10),
             RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(100), BackoffCoefficient = 1 },
         });
+}
+
+[Workflow]
+public sealed class LocalActivityWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        var first = await Workflow.ExecuteLocalActivityAsync((GreetingActivities a) => a.Greet("local"), new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(10));
+        var second = await Workflow.ExecuteLocalActivityAsync((GreetingActivities a) => a.Flaky(), new()
+        {
+            StartToCloseTimeout = TimeSpan.FromSeconds(10),
+            RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(20), BackoffCoefficient = 1 },
+        });
+        return $"{first}|{second}";
+    }
 }

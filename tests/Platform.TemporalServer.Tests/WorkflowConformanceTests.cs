@@ -316,6 +316,19 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
         Assert.Contains("retryable failure", pending.LastFailure.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task LocalActivities_WithRetries_RecordedAsMarkers()
+    {
+        var (result, history) = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((LocalActivityWorkflow wf) => wf.RunAsync(), Options(tq));
+            var value = await handle.GetResultAsync();
+            return (value, await handle.FetchHistoryAsync());
+        }, typeof(LocalActivityWorkflow));
+        Assert.Equal("Hello, local!|3", result);
+        Assert.Equal(2, history.Events.Count(e => e.EventType == EventType.MarkerRecorded));
+    }
+
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 200; i++)
