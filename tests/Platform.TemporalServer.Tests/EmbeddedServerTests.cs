@@ -19,6 +19,53 @@ public sealed class EmbeddedServerTests
     }
 
     [Fact]
+    public async Task Retention_ClosedRunOlderThanRetention_PurgedFromStore()
+    {
+        var directory = Directory.CreateTempSubdirectory("temporal-retention-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "state.db");
+            var workflowId = $"retained-{Guid.NewGuid():N}";
+            await using (var host = await TemporalServerHost.StartAsync(new TemporalServerOptions { Port = 0, DatabasePath = path }))
+            {
+                var client = await TemporalClient.ConnectAsync(new(host.TargetHost));
+                var started = await client.WorkflowService.StartWorkflowExecutionAsync(new()
+                {
+                    Namespace = "default", WorkflowId = workflowId, WorkflowType = new() { Name = "W" }, TaskQueue = new() { Name = "q" },
+                    RequestId = Guid.NewGuid().ToString(),
+                });
+                await client.GetWorkflowHandle(workflowId).TerminateAsync();
+                Assert.False(string.IsNullOrEmpty(started.RunId));
+            }
+
+            await using (var host = await TemporalServerHost.StartAsync(new TemporalServerOptions { Port = 0, DatabasePath = path, Retention = TimeSpan.FromTicks(1) }))
+            {
+                var client = await TemporalClient.ConnectAsync(new(host.TargetHost));
+                var error = await Assert.ThrowsAsync<RpcException>(async () =>
+                {
+                    for (var i = 0; i < 100; i++)
+                    {
+                        await client.GetWorkflowHandle(workflowId).DescribeAsync();
+                        await Task.Delay(50);
+                    }
+                });
+                Assert.Equal(RpcException.StatusCode.NotFound, error.Code);
+            }
+
+            await using (var host = await TemporalServerHost.StartAsync(new TemporalServerOptions { Port = 0, DatabasePath = path }))
+            {
+                var client = await TemporalClient.ConnectAsync(new(host.TargetHost));
+                var error = await Assert.ThrowsAsync<RpcException>(() => client.GetWorkflowHandle(workflowId).DescribeAsync());
+                Assert.Equal(RpcException.StatusCode.NotFound, error.Code);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ImplementedMethods_AllExistInTheWorkflowServiceDescriptor()
     {
         var service = ServiceReflection.Descriptor.Services.Single(s => s.FullName == WorkflowServiceEndpoint.ServiceName);

@@ -31,6 +31,7 @@ internal sealed partial class TemporalEngine : IDisposable
     private readonly TaskQueueSet _activityQueues = new();
     private readonly PriorityQueue<DueItem, DateTime> _due = new();
     private readonly HashSet<Execution> _dirty = [];
+    private readonly List<string> _purgedRuns = [];
     private readonly SemaphoreSlim _dueWake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private Task _dueLoop = Task.CompletedTask;
@@ -103,12 +104,13 @@ internal sealed partial class TemporalEngine : IDisposable
 
     private void Commit()
     {
-        if (_dirty.Count == 0 && _dirtySchedules.Count == 0 && _deletedSchedules.Count == 0)
+        if (_dirty.Count == 0 && _dirtySchedules.Count == 0 && _deletedSchedules.Count == 0 && _purgedRuns.Count == 0)
         {
             return;
         }
 
-        _store.Save(_dirty, _dirtySchedules, _deletedSchedules);
+        _store.Save(_dirty, _dirtySchedules, _deletedSchedules, _purgedRuns);
+        _purgedRuns.Clear();
         CommittedTransactions.Add(1);
         foreach (var execution in _dirty)
         {
@@ -364,6 +366,13 @@ internal sealed partial class TemporalEngine : IDisposable
 
     private void HandleDueItem(DueItem item, DateTime now)
     {
+        if (item.Kind == DueKind.RetentionSweep)
+        {
+            PurgeExpiredRuns(now);
+            Arm(now + RetentionSweepInterval, new DueItem(DueKind.RetentionSweep, string.Empty));
+            return;
+        }
+
         if (item.Kind == DueKind.ScheduleFire)
         {
             FireSchedule(item, now);
@@ -403,7 +412,7 @@ internal sealed partial class TemporalEngine : IDisposable
                 OnStickyTimeoutDue(execution, item);
                 break;
             case DueKind.ScheduleFire:
-            case DueKind.WorkflowRetryStart:
+            case DueKind.RetentionSweep:
             default:
                 break;
         }
@@ -448,6 +457,27 @@ internal sealed partial class TemporalEngine : IDisposable
         }
 
         ServerLog.Recovered(_logger, _runs.Count, _schedules.Count);
+        Arm(Now, new DueItem(DueKind.RetentionSweep, string.Empty));
+    }
+
+    private static readonly TimeSpan RetentionSweepInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>Drops closed runs older than the retention period from memory and the store (as Temporal's retention does).</summary>
+    private void PurgeExpiredRuns(DateTime now)
+    {
+        var cutoff = now - Options.Retention;
+        foreach (var run in _runs.Values.Where(r => !r.IsOpen && r.State.CloseTime is { } closed && closed < cutoff).ToList())
+        {
+            _runs.Remove(run.RunId);
+            var key = (run.Namespace, run.WorkflowId);
+            if (_currentRuns.TryGetValue(key, out var current) && current == run)
+            {
+                _currentRuns.Remove(key);
+            }
+
+            _dirty.Remove(run);
+            _purgedRuns.Add(run.RunId);
+        }
     }
 
     private void RearmExecution(Execution execution)

@@ -92,9 +92,19 @@ internal sealed class ExecutionStore : IDisposable
     }
 
     /// <summary>Writes the new events and current state of each run, and each changed schedule, atomically.</summary>
-    public void Save(IEnumerable<Execution> executions, IEnumerable<ScheduleRecord> schedules, IEnumerable<(string Namespace, string ScheduleId)> deletedSchedules)
+    public void Save(IEnumerable<Execution> executions, IEnumerable<ScheduleRecord> schedules, IEnumerable<(string Namespace, string ScheduleId)> deletedSchedules,
+        IEnumerable<string> purgedRunIds)
     {
         using var transaction = _connection.BeginTransaction();
+        foreach (var runId in purgedRunIds)
+        {
+            using var purge = _connection.CreateCommand();
+            purge.Transaction = transaction;
+            purge.CommandText = "DELETE FROM events WHERE run_id = $run; DELETE FROM executions WHERE run_id = $run;";
+            purge.Parameters.AddWithValue("$run", runId);
+            purge.ExecuteNonQuery();
+        }
+
         using var insertEvent = _connection.CreateCommand();
         insertEvent.Transaction = transaction;
         insertEvent.CommandText = "INSERT OR REPLACE INTO events (run_id, event_id, data) VALUES ($run, $id, $data)";
