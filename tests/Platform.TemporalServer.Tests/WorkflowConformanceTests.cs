@@ -329,6 +329,27 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
         Assert.Equal(2, history.Events.Count(e => e.EventType == EventType.MarkerRecorded));
     }
 
+    [Fact]
+    public async Task CronWorkflow_EverySecond_StartsNextRunAfterEachCompletion()
+    {
+        var completedRuns = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.CronSchedule = "@every 1s";
+            await server.Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("cron"), options);
+            long count = 0;
+            for (var i = 0; i < 100 && count < 2; i++)
+            {
+                await Task.Delay(100);
+                count = (await server.Client.CountWorkflowsAsync($"WorkflowId = '{options.Id}' AND ExecutionStatus = 'Completed'")).Count;
+            }
+
+            await server.Client.GetWorkflowHandle(options.Id!).TerminateAsync("enough");
+            return count;
+        }, typeof(GreetingWorkflow));
+        Assert.True(completedRuns >= 2, $"only {completedRuns} cron runs completed");
+    }
+
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 200; i++)
