@@ -350,6 +350,33 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
         Assert.True(completedRuns >= 2, $"only {completedRuns} cron runs completed");
     }
 
+    [Fact]
+    public async Task WorkerDiesMidActivity_ActivityRetriedOnAnotherWorkerAfterTimeout()
+    {
+        using var workflowWorker = server.NewWorker(out var taskQueue, o => o.AddWorkflow<WorkerCrashWorkflow>());
+        var result = await workflowWorker.ExecuteAsync(async () =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((WorkerCrashWorkflow wf) => wf.RunAsync(), Options(taskQueue));
+
+            // A "worker" takes attempt 1 and dies: it never heartbeats or responds.
+            Temporalio.Api.WorkflowService.V1.PollActivityTaskQueueResponse taken;
+            do
+            {
+                taken = await server.Client.WorkflowService.PollActivityTaskQueueAsync(new()
+                {
+                    Namespace = server.Client.Options.Namespace, TaskQueue = new() { Name = taskQueue }, Identity = "doomed-worker",
+                });
+            }
+            while (taken.TaskToken.IsEmpty);
+            Assert.Equal(1, taken.Attempt);
+
+            var activityOptions = new Temporalio.Worker.TemporalWorkerOptions(taskQueue).AddAllActivities(_activities);
+            using var activityWorker = new Temporalio.Worker.TemporalWorker(server.Client, activityOptions);
+            return await activityWorker.ExecuteAsync(() => handle.GetResultAsync());
+        });
+        Assert.InRange(result, 2, 10);
+    }
+
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 200; i++)
