@@ -130,6 +130,22 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task UpdateWithStart_AlreadyRunningWithFailPolicy_ThrowsAlreadyStarted()
+    {
+        await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            var running = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), options);
+            var startOperation = WithStartWorkflowOperation.Create((InteractiveWorkflow wf) => wf.RunAsync(0),
+                new(options.Id!, tq) { IdConflictPolicy = WorkflowIdConflictPolicy.Fail });
+            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() =>
+                server.Client.ExecuteUpdateWithStartWorkflowAsync((InteractiveWorkflow wf) => wf.ApproveAsync("dave"), new(startOperation)));
+            await running.TerminateAsync();
+            return true;
+        }, typeof(InteractiveWorkflow));
+    }
+
+    [Fact]
     public async Task ContinueAsNew_ThreeTimes_ResultFollowsChain()
     {
         var (result, runs) = await RunAsync(async tq =>

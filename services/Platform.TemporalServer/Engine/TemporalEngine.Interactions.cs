@@ -327,7 +327,16 @@ internal sealed partial class TemporalEngine
             throw RpcErrors.InvalidArgument("WorkflowIdConflictPolicy must be set for update-with-start.");
         }
 
-        var started = StartWorkflowExecution(start);
+        StartWorkflowExecutionResponse started;
+        try
+        {
+            started = StartWorkflowExecution(start);
+        }
+        catch (global::Grpc.Core.RpcException ex)
+        {
+            throw RpcErrors.MultiOperationFailed(ex);
+        }
+
         var updateRequest = update.Clone();
         updateRequest.WorkflowExecution.RunId = started.RunId;
         var updated = await UpdateWorkflowExecutionAsync(updateRequest, cancellationToken);
