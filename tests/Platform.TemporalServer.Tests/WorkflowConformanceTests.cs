@@ -393,6 +393,53 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
         Assert.InRange(result, 2, 10);
     }
 
+    [Fact]
+    public async Task Histories_FromEveryFeature_ReplayWithoutNondeterminism()
+    {
+        var workflows = new[]
+        {
+            typeof(GreetingWorkflow), typeof(RetryingWorkflow), typeof(InteractiveWorkflow), typeof(ParentWorkflow), typeof(ChildWorkflow),
+            typeof(CancelActivityWorkflow), typeof(LocalActivityWorkflow), typeof(PatchedWorkflow), typeof(CancellableWorkflow),
+        };
+        var histories = await RunAsync(async tq =>
+        {
+            var handles = new List<WorkflowHandle>
+            {
+                await server.Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("replay"), Options(tq)),
+                await server.Client.StartWorkflowAsync((RetryingWorkflow wf) => wf.RunAsync(), Options(tq)),
+                await server.Client.StartWorkflowAsync((ParentWorkflow wf) => wf.RunAsync(true), Options(tq)),
+                await server.Client.StartWorkflowAsync((LocalActivityWorkflow wf) => wf.RunAsync(), Options(tq)),
+                await server.Client.StartWorkflowAsync((PatchedWorkflow wf) => wf.RunAsync(), Options(tq)),
+                await server.Client.StartWorkflowAsync((CancelActivityWorkflow wf) => wf.RunAsync(), Options(tq)),
+            };
+            var interactive = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(20), Options(tq));
+            await interactive.SignalAsync(wf => wf.AddAsync("s"));
+            await interactive.ExecuteUpdateAsync(wf => wf.ApproveAsync("r"));
+            await interactive.SignalAsync(wf => wf.FinishAsync());
+            handles.Add(interactive);
+            var cancellable = await server.Client.StartWorkflowAsync((CancellableWorkflow wf) => wf.RunAsync(), Options(tq));
+            await WaitForHistoryAsync(cancellable, EventType.TimerStarted);
+            await cancellable.CancelAsync();
+            handles.Add(cancellable);
+            var result = new List<Temporalio.Common.WorkflowHistory>();
+            foreach (var handle in handles)
+            {
+                await handle.GetResultAsync();
+                result.Add(await handle.FetchHistoryAsync());
+            }
+
+            return result;
+        }, workflows);
+        var options = new Temporalio.Worker.WorkflowReplayerOptions();
+        foreach (var workflow in workflows)
+        {
+            options.AddWorkflow(workflow);
+        }
+
+        var results = await new Temporalio.Worker.WorkflowReplayer(options).ReplayWorkflowsAsync(histories);
+        Assert.All(results, r => Assert.Null(r.ReplayFailure));
+    }
+
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 200; i++)
