@@ -373,3 +373,67 @@ public sealed class LocalActivityWorkflow
         return $"{first}|{second}";
     }
 }
+
+/// <summary>Reports how each kind of activity timeout reached the workflow.</summary>
+[Workflow]
+public sealed class ActivityTimeoutsWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string unpolledTaskQueue)
+    {
+        var scheduleToStart = await TimeoutKindAsync(Workflow.ExecuteActivityAsync((GreetingActivities a) => a.Greet("nobody"), new()
+        {
+            TaskQueue = unpolledTaskQueue,
+            ScheduleToStartTimeout = TimeSpan.FromMilliseconds(500),
+            StartToCloseTimeout = TimeSpan.FromSeconds(10),
+        }));
+        var scheduleToClose = await TimeoutKindAsync(Workflow.ExecuteActivityAsync((GreetingActivities a) => a.AlwaysFailsRetryable(), new()
+        {
+            ScheduleToCloseTimeout = TimeSpan.FromSeconds(1),
+            RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(100), BackoffCoefficient = 1 },
+        }));
+        return $"{scheduleToStart},{scheduleToClose}";
+    }
+
+    private static async Task<string> TimeoutKindAsync(Task activity)
+    {
+        try
+        {
+            await activity;
+            return "completed";
+        }
+        catch (ActivityFailureException e) when (e.InnerException is TimeoutFailureException timeout)
+        {
+            return timeout.TimeoutType.ToString();
+        }
+        catch (ActivityFailureException e)
+        {
+            return $"failed:{e.InnerException?.GetType().Name}:{e.RetryState}";
+        }
+    }
+}
+
+[Workflow]
+public sealed class ChildLifecycleWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string terminatedChildId)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
+        var canceledChild = await Workflow.StartChildWorkflowAsync((CancellableWorkflow c) => c.RunAsync(), new() { CancellationToken = cancel.Token });
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(100));
+        cancel.Cancel();
+        var canceledResult = await canceledChild.GetResultAsync();
+
+        var terminatedChild = await Workflow.StartChildWorkflowAsync((WaitsForeverWorkflow c) => c.RunAsync(), new() { Id = terminatedChildId });
+        try
+        {
+            await terminatedChild.GetResultAsync();
+            return "child not terminated";
+        }
+        catch (ChildWorkflowFailureException e) when (e.InnerException is TerminatedFailureException)
+        {
+            return $"{canceledResult}|terminated";
+        }
+    }
+}

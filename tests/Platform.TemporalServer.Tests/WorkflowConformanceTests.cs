@@ -440,6 +440,63 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
         Assert.All(results, r => Assert.Null(r.ReplayFailure));
     }
 
+    [Fact]
+    public async Task ActivityTimeouts_ScheduleToStartAndScheduleToClose_ReachWorkflowAsTimeouts()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((ActivityTimeoutsWorkflow wf) => wf.RunAsync($"unpolled-{Guid.NewGuid():N}"), Options(tq)),
+            typeof(ActivityTimeoutsWorkflow));
+        var parts = result.Split(',');
+        Assert.Equal("ScheduleToStart", parts[0]);
+
+        // Schedule-to-close ends the retries either by timing out the attempt or, when the next backoff would pass the
+        // deadline, by failing with retry state Timeout (as Temporal does).
+        Assert.Contains(parts[1], new[] { "ScheduleToClose", "failed:ApplicationFailureException:Timeout" });
+    }
+
+    [Fact]
+    public async Task ChildWorkflows_CanceledByParentAndTerminatedExternally_ParentSeesBoth()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var childId = $"doomed-child-{Guid.NewGuid():N}";
+            var parent = await server.Client.StartWorkflowAsync((ChildLifecycleWorkflow wf) => wf.RunAsync(childId), Options(tq));
+            var child = server.Client.GetWorkflowHandle(childId);
+            for (var i = 0; i < 200; i++)
+            {
+                try
+                {
+                    await child.TerminateAsync("external");
+                    break;
+                }
+                catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
+                {
+                    await Task.Delay(50);
+                }
+            }
+
+            return await parent.GetResultAsync();
+        }, typeof(ChildLifecycleWorkflow), typeof(CancellableWorkflow), typeof(WaitsForeverWorkflow));
+        Assert.Equal("Hello, cleanup!|terminated", result);
+    }
+
+    [Fact]
+    public async Task StartWithMemoAndSearchAttributes_DescribeReturnsThem()
+    {
+        var description = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.Memo = new Dictionary<string, object> { ["owner"] = "risk-team" };
+            options.TypedSearchAttributes = new Temporalio.Common.SearchAttributeCollection.Builder()
+                .Set(SearchAttributeWorkflow.Stage, "memo-test").ToSearchAttributeCollection();
+            var handle = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), options);
+            var described = await handle.DescribeAsync();
+            await handle.TerminateAsync();
+            return described;
+        }, typeof(InteractiveWorkflow));
+        Assert.Equal("risk-team", await description.Memo["owner"].ToValueAsync<string>());
+        Assert.Equal("memo-test", description.TypedSearchAttributes.Get(SearchAttributeWorkflow.Stage));
+    }
+
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 200; i++)
