@@ -213,8 +213,7 @@ internal sealed partial class TemporalEngine
                 changed = run.Changed.Task;
             }
 
-            await Task.WhenAny(changed, Task.Delay(deadline - Now, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
+            await WaitForChangeAsync(changed, deadline - Now, cancellationToken);
         }
     }
 

@@ -555,8 +555,7 @@ internal sealed partial class TemporalEngine
                 return new GetWorkflowExecutionHistoryResponse { History = new History(), NextPageToken = token };
             }
 
-            await Task.WhenAny(changed, Task.Delay(remaining, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
+            await WaitForChangeAsync(changed, remaining, cancellationToken);
         }
     }
 

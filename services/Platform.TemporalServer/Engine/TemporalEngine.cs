@@ -126,6 +126,24 @@ internal sealed partial class TemporalEngine : IDisposable
 
     private void MarkDirty(Execution execution) => _dirty.Add(execution);
 
+    /// <summary>Waits for a run to change, at most <paramref name="timeout"/> (callers re-check their condition).</summary>
+    private static async Task WaitForChangeAsync(Task changed, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            await changed.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The caller answers with what it has.
+        }
+    }
+
     private void RequireNamespace(string ns)
     {
         if (string.IsNullOrEmpty(ns))
