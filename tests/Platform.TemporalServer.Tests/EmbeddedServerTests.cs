@@ -66,6 +66,38 @@ public sealed class EmbeddedServerTests
     }
 
     [Fact]
+    public async Task StartAsync_CorruptStoredState_RefusesToStart()
+    {
+        var directory = Directory.CreateTempSubdirectory("temporal-corrupt-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "state.db");
+            await using (var host = await TemporalServerHost.StartAsync(new TemporalServerOptions { Port = 0, DatabasePath = path }))
+            {
+                var client = await TemporalClient.ConnectAsync(new(host.TargetHost));
+                await client.WorkflowService.StartWorkflowExecutionAsync(new()
+                {
+                    Namespace = "default", WorkflowId = "w", WorkflowType = new() { Name = "W" }, TaskQueue = new() { Name = "q" }, RequestId = "r",
+                });
+            }
+
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "UPDATE executions SET state = '{not json'";
+                Assert.Equal(1, command.ExecuteNonQuery());
+            }
+
+            await Assert.ThrowsAsync<InvalidDataException>(() => TemporalServerHost.StartAsync(new TemporalServerOptions { Port = 0, DatabasePath = path }));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ImplementedMethods_AllExistInTheWorkflowServiceDescriptor()
     {
         var service = ServiceReflection.Descriptor.Services.Single(s => s.FullName == WorkflowServiceEndpoint.ServiceName);

@@ -138,6 +138,10 @@ internal static class TemporalCommands
 
                 return 0;
             }
+            catch (InvalidDataException ex)
+            {
+                return Fail($"the database '{options.DatabasePath}' is corrupt: {ex.Message}");
+            }
             catch (IOException ex)
             {
                 return Fail($"cannot listen on {options.Ip}:{options.Port}: {ex.Message}");

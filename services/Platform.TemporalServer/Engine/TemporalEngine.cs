@@ -48,7 +48,15 @@ internal sealed partial class TemporalEngine : IDisposable
         }
 
         _store = new ExecutionStore(options.DatabasePath, options.SynchronousFull);
-        Recover();
+        try
+        {
+            Recover();
+        }
+        catch
+        {
+            _store.Dispose();
+            throw;
+        }
     }
 
     public TemporalServerOptions Options { get; }

@@ -65,9 +65,19 @@ internal sealed class ExecutionStore : IDisposable
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var state = JsonSerializer.Deserialize(reader.GetString(3), StoreJsonContext.Default.ExecutionRecord)
-                    ?? throw new InvalidDataException("Stored execution state is empty.");
                 var runId = reader.GetString(2);
+                ExecutionRecord state;
+                try
+                {
+                    state = JsonSerializer.Deserialize(reader.GetString(3), StoreJsonContext.Default.ExecutionRecord)
+                        ?? throw new InvalidDataException($"Stored state of run {runId} is empty.");
+                }
+                catch (JsonException ex)
+                {
+                    // Refuse to run on corrupt state rather than silently losing workflows.
+                    throw new InvalidDataException($"Stored state of run {runId} is unreadable: {ex.Message}", ex);
+                }
+
                 result.Add(new StoredExecution(reader.GetString(0), reader.GetString(1), runId, state,
                     events.TryGetValue(runId, out var list) ? list : []));
             }
@@ -84,8 +94,15 @@ internal sealed class ExecutionStore : IDisposable
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            result.Add(JsonSerializer.Deserialize(reader.GetString(0), StoreJsonContext.Default.ScheduleRecord)
-                ?? throw new InvalidDataException("Stored schedule is empty."));
+            try
+            {
+                result.Add(JsonSerializer.Deserialize(reader.GetString(0), StoreJsonContext.Default.ScheduleRecord)
+                    ?? throw new InvalidDataException("Stored schedule is empty."));
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"A stored schedule is unreadable: {ex.Message}", ex);
+            }
         }
 
         return result;
