@@ -25,7 +25,20 @@ internal sealed class ExecutionStore : IDisposable
             Pooling = false,
         };
         _connection = new SqliteConnection(builder.ToString());
-        _connection.Open();
+        try
+        {
+            _connection.Open();
+            CreateSchema(synchronousFull);
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
+    }
+
+    private void CreateSchema(bool synchronousFull)
+    {
         var synchronous = synchronousFull ? "FULL" : "NORMAL";
         Execute($"""
             PRAGMA journal_mode=WAL;
