@@ -497,6 +497,19 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
         Assert.Equal("memo-test", description.TypedSearchAttributes.Get(SearchAttributeWorkflow.Stage));
     }
 
+    [Fact]
+    public async Task TinyWorkflowCache_EvictedRunsGetStickyTasks_FetchFullHistoryAndFinish()
+    {
+        using var worker = server.NewWorker(out var taskQueue, o =>
+        {
+            o.MaxCachedWorkflows = 1;
+            o.AddWorkflow<RetryingWorkflow>().AddAllActivities(_activities);
+        });
+        var results = await worker.ExecuteAsync(() => Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            server.Client.ExecuteWorkflowAsync((RetryingWorkflow wf) => wf.RunAsync(), Options(taskQueue)))));
+        Assert.All(results, r => Assert.Equal(3, r));
+    }
+
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)
     {
         for (var i = 0; i < 200; i++)
