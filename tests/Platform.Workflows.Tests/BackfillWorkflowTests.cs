@@ -1,3 +1,4 @@
+using Platform.TemporalServer.Tests;
 using Platform.Activities;
 using Platform.Storage;
 using Temporalio.Client;
@@ -5,8 +6,8 @@ using Temporalio.Exceptions;
 
 namespace Platform.Workflows.Tests;
 
-[Collection(TemporalGroup.Name)]
-public sealed class BackfillWorkflowTests(TemporalFixture fixture)
+[Collection(ServerGroup.Name)]
+public sealed class BackfillWorkflowTests(ServerFixture fixture)
 {
     private static readonly DateTimeOffset From = new(2021, 3, 15, 0, 0, 0, TimeSpan.Zero);
 

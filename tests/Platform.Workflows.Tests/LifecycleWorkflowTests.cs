@@ -1,3 +1,4 @@
+using Platform.TemporalServer.Tests;
 using Platform.Activities;
 using Platform.Domain.Promotion;
 using Platform.TestSupport;
@@ -8,8 +9,8 @@ using Temporalio.Worker;
 namespace Platform.Workflows.Tests;
 
 /// <summary>Training → promotion → approval / rejection / timeout → rollback, through the real SDK on the embedded server.</summary>
-[Collection(TemporalGroup.Name)]
-public sealed class LifecycleWorkflowTests(TemporalFixture temporal) : IAsyncLifetime
+[Collection(ServerGroup.Name)]
+public sealed class LifecycleWorkflowTests(ServerFixture temporal) : IAsyncLifetime
 {
     private static readonly DateTimeOffset Oct = new(2022, 10, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly PromotionThresholds Lenient = new() { MinSharpeImprovement = -1000, MaxDrawdownPct = 100, MinTrades = 0, MinDeflatedSharpeProbability = 0 };

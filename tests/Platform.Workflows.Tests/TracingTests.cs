@@ -1,3 +1,4 @@
+using Platform.TemporalServer.Tests;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Platform.Activities;
@@ -8,8 +9,8 @@ using Temporalio.Worker;
 
 namespace Platform.Workflows.Tests;
 
-[Collection(TemporalGroup.Name)]
-public sealed class TracingTests(TemporalFixture temporal) : IAsyncLifetime
+[Collection(ServerGroup.Name)]
+public sealed class TracingTests(ServerFixture temporal) : IAsyncLifetime
 {
     private readonly LifecycleFixture lifecycle = new();
 

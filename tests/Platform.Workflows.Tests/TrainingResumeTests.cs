@@ -1,3 +1,4 @@
+using Platform.TemporalServer.Tests;
 using Platform.Activities;
 using Platform.TestSupport;
 using Temporalio.Client;
@@ -5,8 +6,8 @@ using Temporalio.Worker;
 
 namespace Platform.Workflows.Tests;
 
-[Collection(TemporalGroup.Name)]
-public sealed class TrainingResumeTests(TemporalFixture temporal) : IAsyncLifetime
+[Collection(ServerGroup.Name)]
+public sealed class TrainingResumeTests(ServerFixture temporal) : IAsyncLifetime
 {
     private readonly LifecycleFixture lifecycle = new();
 
