@@ -23,7 +23,11 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
         ArgumentNullException.ThrowIfNull(input);
         var context = ActivityExecutionContext.Current;
         var cancellation = context.CancellationToken;
-        var versions = input.CandidateVersions.Append(input.ChallengerVersion).Concat(input.ChampionVersion is null ? [] : [input.ChampionVersion]).Distinct().ToList();
+        // Every candidate of the challenger's training run counts for the overfitting check, listed or not.
+        var challengerVersion = await mlflow.GetModelVersionAsync(input.ModelName, input.ChallengerVersion, cancellation);
+        var siblings = challengerVersion.Tags.FirstOrDefault(t => t.Key == "platform.candidates")?.Value.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var candidates = input.CandidateVersions.Concat(siblings).Append(input.ChallengerVersion).Distinct().ToList();
+        var versions = candidates.Concat(input.ChampionVersion is null ? [] : [input.ChampionVersion]).Distinct().ToList();
         var format = new PlatformModelFormat(mlflow);
         var evaluations = new Dictionary<string, CandidateEvaluation>(StringComparer.Ordinal);
         MarketDataSet? data = null;
@@ -55,7 +59,7 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
 
         var challenger = evaluations[input.ChallengerVersion];
         var champion = input.ChampionVersion is null ? null : evaluations[input.ChampionVersion];
-        var decision = PromotionGate.Evaluate(challenger, champion, [.. input.CandidateVersions.Select(v => evaluations[v])], input.Thresholds);
+        var decision = PromotionGate.Evaluate(challenger, champion, [.. candidates.Select(v => evaluations[v])], input.Thresholds);
         return new GateResult(decision, Summarize(challenger), champion is null ? null : Summarize(champion));
     }
 

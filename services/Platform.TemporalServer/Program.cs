@@ -51,8 +51,18 @@ try
     await host.WaitForShutdownAsync();
     return 0;
 }
+catch (InvalidDataException ex)
+{
+    await Console.Error.WriteLineAsync($"error: the database '{options.DatabasePath}' is corrupt: {ex.Message}");
+    return 1;
+}
 catch (IOException ex)
 {
     await Console.Error.WriteLineAsync($"error: cannot listen on {options.Ip}:{options.Port}: {ex.Message}");
+    return 1;
+}
+catch (Microsoft.Data.Sqlite.SqliteException ex)
+{
+    await Console.Error.WriteLineAsync($"error: cannot use the database '{options.DatabasePath}': {ex.Message}");
     return 1;
 }

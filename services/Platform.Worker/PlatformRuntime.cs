@@ -50,6 +50,9 @@ public sealed class PlatformRuntime : IAsyncDisposable
 
     public IServiceProvider Services => host.Services;
 
+    /// <summary>Signalled when the host is asked to stop (SIGTERM, Ctrl+C): callers that wait on the runtime should stop too.</summary>
+    public CancellationToken Stopping => host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
     public static async Task<PlatformRuntime> StartAsync(PlatformOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -29,6 +29,9 @@ public sealed class GreetingActivities
     }
 
     [Activity]
+    public void AlwaysFailsRetryable() => throw new ApplicationFailureException("retryable failure");
+
+    [Activity]
     public void AlwaysFailsNonRetryable() => throw new ApplicationFailureException("permanent", errorType: "Permanent", nonRetryable: true);
 
     /// <summary>Heartbeats progress; the first attempt then stops heartbeating so the heartbeat timeout retries it.</summary>
@@ -149,7 +152,9 @@ public sealed class CancelActivityWorkflow
         var activity = Workflow.ExecuteActivityAsync((GreetingActivities a) => a.WaitsForCancel(), new()
         {
             StartToCloseTimeout = TimeSpan.FromSeconds(30),
-            HeartbeatTimeout = TimeSpan.FromSeconds(1),
+
+            // Heartbeats are throttled to 80% of this: generous so a loaded machine never times the activity out.
+            HeartbeatTimeout = TimeSpan.FromSeconds(5),
             CancellationToken = cancel.Token,
             CancellationType = ActivityCancellationType.WaitCancellationCompleted,
         });
@@ -337,5 +342,98 @@ public sealed class AbandoningParentWorkflow
     {
         await Workflow.StartChildWorkflowAsync((WaitsForeverWorkflow c) => c.RunAsync(), new() { Id = childId, ParentClosePolicy = ParentClosePolicy.Terminate });
         return "parent done";
+    }
+}
+
+[Workflow]
+public sealed class SlowRetryWorkflow
+{
+    [WorkflowRun]
+    public async Task RunAsync() =>
+        await Workflow.ExecuteActivityAsync((GreetingActivities a) => a.AlwaysFailsRetryable(), new()
+        {
+            StartToCloseTimeout = TimeSpan.FromSeconds(10),
+            RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(100), BackoffCoefficient = 1 },
+        });
+}
+
+[Workflow]
+public sealed class LocalActivityWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync()
+    {
+        var first = await Workflow.ExecuteLocalActivityAsync((GreetingActivities a) => a.Greet("local"), new() { StartToCloseTimeout = TimeSpan.FromSeconds(10) });
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(10));
+        var second = await Workflow.ExecuteLocalActivityAsync((GreetingActivities a) => a.Flaky(), new()
+        {
+            StartToCloseTimeout = TimeSpan.FromSeconds(10),
+            RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(20), BackoffCoefficient = 1 },
+        });
+        return $"{first}|{second}";
+    }
+}
+
+/// <summary>Reports how each kind of activity timeout reached the workflow.</summary>
+[Workflow]
+public sealed class ActivityTimeoutsWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string unpolledTaskQueue)
+    {
+        var scheduleToStart = await TimeoutKindAsync(Workflow.ExecuteActivityAsync((GreetingActivities a) => a.Greet("nobody"), new()
+        {
+            TaskQueue = unpolledTaskQueue,
+            ScheduleToStartTimeout = TimeSpan.FromMilliseconds(500),
+            StartToCloseTimeout = TimeSpan.FromSeconds(10),
+        }));
+        var scheduleToClose = await TimeoutKindAsync(Workflow.ExecuteActivityAsync((GreetingActivities a) => a.AlwaysFailsRetryable(), new()
+        {
+            ScheduleToCloseTimeout = TimeSpan.FromSeconds(1),
+            RetryPolicy = new() { InitialInterval = TimeSpan.FromMilliseconds(100), BackoffCoefficient = 1 },
+        }));
+        return $"{scheduleToStart},{scheduleToClose}";
+    }
+
+    private static async Task<string> TimeoutKindAsync(Task activity)
+    {
+        try
+        {
+            await activity;
+            return "completed";
+        }
+        catch (ActivityFailureException e) when (e.InnerException is TimeoutFailureException timeout)
+        {
+            return timeout.TimeoutType.ToString();
+        }
+        catch (ActivityFailureException e)
+        {
+            return $"failed:{e.InnerException?.GetType().Name}:{e.RetryState}";
+        }
+    }
+}
+
+[Workflow]
+public sealed class ChildLifecycleWorkflow
+{
+    [WorkflowRun]
+    public async Task<string> RunAsync(string terminatedChildId)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Workflow.CancellationToken);
+        var canceledChild = await Workflow.StartChildWorkflowAsync((CancellableWorkflow c) => c.RunAsync(), new() { CancellationToken = cancel.Token });
+        await Workflow.DelayAsync(TimeSpan.FromMilliseconds(100));
+        cancel.Cancel();
+        var canceledResult = await canceledChild.GetResultAsync();
+
+        var terminatedChild = await Workflow.StartChildWorkflowAsync((WaitsForeverWorkflow c) => c.RunAsync(), new() { Id = terminatedChildId });
+        try
+        {
+            await terminatedChild.GetResultAsync();
+            return "child not terminated";
+        }
+        catch (ChildWorkflowFailureException e) when (e.InnerException is TerminatedFailureException)
+        {
+            return $"{canceledResult}|terminated";
+        }
     }
 }

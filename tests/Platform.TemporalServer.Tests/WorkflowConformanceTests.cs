@@ -130,6 +130,22 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task UpdateWithStart_AlreadyRunningWithFailPolicy_ThrowsAlreadyStarted()
+    {
+        await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            var running = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), options);
+            var startOperation = WithStartWorkflowOperation.Create((InteractiveWorkflow wf) => wf.RunAsync(0),
+                new(options.Id!, tq) { IdConflictPolicy = WorkflowIdConflictPolicy.Fail });
+            await Assert.ThrowsAsync<WorkflowAlreadyStartedException>(() =>
+                server.Client.ExecuteUpdateWithStartWorkflowAsync((InteractiveWorkflow wf) => wf.ApproveAsync("dave"), new(startOperation)));
+            await running.TerminateAsync();
+            return true;
+        }, typeof(InteractiveWorkflow));
+    }
+
+    [Fact]
     public async Task ContinueAsNew_ThreeTimes_ResultFollowsChain()
     {
         var (result, runs) = await RunAsync(async tq =>
@@ -267,6 +283,231 @@ public sealed class WorkflowConformanceTests(ServerFixture server)
             return (await child.DescribeAsync()).Status;
         }, typeof(AbandoningParentWorkflow), typeof(WaitsForeverWorkflow));
         Assert.Equal(WorkflowExecutionStatus.Terminated, status);
+    }
+
+    [Fact]
+    public async Task Query_RightAfterStartAndSignal_AnsweredConsistently()
+    {
+        var counts = await RunAsync(async tq =>
+        {
+            var results = new List<int>();
+            for (var i = 0; i < 5; i++)
+            {
+                var handle = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), Options(tq));
+                await handle.SignalAsync(wf => wf.AddAsync("x"));
+                results.Add(await handle.QueryAsync(wf => wf.Count));
+                await handle.TerminateAsync();
+            }
+
+            return results;
+        }, typeof(InteractiveWorkflow));
+        Assert.All(counts, count => Assert.InRange(count, 0, 1));
+    }
+
+    [Fact]
+    public async Task Describe_RetryingActivity_ShowsAttemptAndLastFailure()
+    {
+        var pending = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((SlowRetryWorkflow wf) => wf.RunAsync(), Options(tq));
+            for (var i = 0; i < 100; i++)
+            {
+                var description = await server.Client.WorkflowService.DescribeWorkflowExecutionAsync(new()
+                {
+                    Namespace = server.Client.Options.Namespace, Execution = new() { WorkflowId = handle.Id },
+                });
+                var activity = description.PendingActivities.FirstOrDefault();
+                if (activity is { Attempt: >= 2 })
+                {
+                    await handle.TerminateAsync();
+                    return activity;
+                }
+
+                await Task.Delay(50);
+            }
+
+            throw new InvalidOperationException("activity never retried");
+        }, typeof(SlowRetryWorkflow));
+        Assert.Equal("AlwaysFailsRetryable", pending.ActivityType.Name);
+        Assert.Contains("retryable failure", pending.LastFailure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LocalActivities_WithRetries_RecordedAsMarkers()
+    {
+        var (result, history) = await RunAsync(async tq =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((LocalActivityWorkflow wf) => wf.RunAsync(), Options(tq));
+            var value = await handle.GetResultAsync();
+            return (value, await handle.FetchHistoryAsync());
+        }, typeof(LocalActivityWorkflow));
+        Assert.Equal("Hello, local!|3", result);
+        Assert.Equal(2, history.Events.Count(e => e.EventType == EventType.MarkerRecorded));
+    }
+
+    [Fact]
+    public async Task CronWorkflow_EverySecond_StartsNextRunAfterEachCompletion()
+    {
+        var completedRuns = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.CronSchedule = "@every 1s";
+            await server.Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("cron"), options);
+            long count = 0;
+            for (var i = 0; i < 100 && count < 2; i++)
+            {
+                await Task.Delay(100);
+                count = (await server.Client.CountWorkflowsAsync($"WorkflowId = '{options.Id}' AND ExecutionStatus = 'Completed'")).Count;
+            }
+
+            await server.Client.GetWorkflowHandle(options.Id!).TerminateAsync("enough");
+            return count;
+        }, typeof(GreetingWorkflow));
+        Assert.True(completedRuns >= 2, $"only {completedRuns} cron runs completed");
+    }
+
+    [Fact]
+    public async Task WorkerDiesMidActivity_ActivityRetriedOnAnotherWorkerAfterTimeout()
+    {
+        using var workflowWorker = server.NewWorker(out var taskQueue, o => o.AddWorkflow<WorkerCrashWorkflow>());
+        var result = await workflowWorker.ExecuteAsync(async () =>
+        {
+            var handle = await server.Client.StartWorkflowAsync((WorkerCrashWorkflow wf) => wf.RunAsync(), Options(taskQueue));
+
+            // A "worker" takes attempt 1 and dies: it never heartbeats or responds.
+            Temporalio.Api.WorkflowService.V1.PollActivityTaskQueueResponse taken;
+            do
+            {
+                taken = await server.Client.WorkflowService.PollActivityTaskQueueAsync(new()
+                {
+                    Namespace = server.Client.Options.Namespace, TaskQueue = new() { Name = taskQueue }, Identity = "doomed-worker",
+                });
+            }
+            while (taken.TaskToken.IsEmpty);
+            Assert.Equal(1, taken.Attempt);
+
+            var activityOptions = new Temporalio.Worker.TemporalWorkerOptions(taskQueue).AddAllActivities(_activities);
+            using var activityWorker = new Temporalio.Worker.TemporalWorker(server.Client, activityOptions);
+            return await activityWorker.ExecuteAsync(() => handle.GetResultAsync());
+        });
+        Assert.InRange(result, 2, 10);
+    }
+
+    [Fact]
+    public async Task Histories_FromEveryFeature_ReplayWithoutNondeterminism()
+    {
+        var workflows = new[]
+        {
+            typeof(GreetingWorkflow), typeof(RetryingWorkflow), typeof(InteractiveWorkflow), typeof(ParentWorkflow), typeof(ChildWorkflow),
+            typeof(CancelActivityWorkflow), typeof(LocalActivityWorkflow), typeof(PatchedWorkflow), typeof(CancellableWorkflow),
+        };
+        var histories = await RunAsync(async tq =>
+        {
+            var handles = new List<WorkflowHandle>
+            {
+                await server.Client.StartWorkflowAsync((GreetingWorkflow wf) => wf.RunAsync("replay"), Options(tq)),
+                await server.Client.StartWorkflowAsync((RetryingWorkflow wf) => wf.RunAsync(), Options(tq)),
+                await server.Client.StartWorkflowAsync((ParentWorkflow wf) => wf.RunAsync(true), Options(tq)),
+                await server.Client.StartWorkflowAsync((LocalActivityWorkflow wf) => wf.RunAsync(), Options(tq)),
+                await server.Client.StartWorkflowAsync((PatchedWorkflow wf) => wf.RunAsync(), Options(tq)),
+                await server.Client.StartWorkflowAsync((CancelActivityWorkflow wf) => wf.RunAsync(), Options(tq)),
+            };
+            var interactive = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(20), Options(tq));
+            await interactive.SignalAsync(wf => wf.AddAsync("s"));
+            await interactive.ExecuteUpdateAsync(wf => wf.ApproveAsync("r"));
+            await interactive.SignalAsync(wf => wf.FinishAsync());
+            handles.Add(interactive);
+            var cancellable = await server.Client.StartWorkflowAsync((CancellableWorkflow wf) => wf.RunAsync(), Options(tq));
+            await WaitForHistoryAsync(cancellable, EventType.TimerStarted);
+            await cancellable.CancelAsync();
+            handles.Add(cancellable);
+            var result = new List<Temporalio.Common.WorkflowHistory>();
+            foreach (var handle in handles)
+            {
+                await handle.GetResultAsync();
+                result.Add(await handle.FetchHistoryAsync());
+            }
+
+            return result;
+        }, workflows);
+        var options = new Temporalio.Worker.WorkflowReplayerOptions();
+        foreach (var workflow in workflows)
+        {
+            options.AddWorkflow(workflow);
+        }
+
+        var results = await new Temporalio.Worker.WorkflowReplayer(options).ReplayWorkflowsAsync(histories);
+        Assert.All(results, r => Assert.Null(r.ReplayFailure));
+    }
+
+    [Fact]
+    public async Task ActivityTimeouts_ScheduleToStartAndScheduleToClose_ReachWorkflowAsTimeouts()
+    {
+        var result = await RunAsync(tq => server.Client.ExecuteWorkflowAsync((ActivityTimeoutsWorkflow wf) => wf.RunAsync($"unpolled-{Guid.NewGuid():N}"), Options(tq)),
+            typeof(ActivityTimeoutsWorkflow));
+        var parts = result.Split(',');
+        Assert.Equal("ScheduleToStart", parts[0]);
+
+        // Schedule-to-close ends the retries either by timing out the attempt or, when the next backoff would pass the
+        // deadline, by failing with retry state Timeout (as Temporal does).
+        Assert.Contains(parts[1], new[] { "ScheduleToClose", "failed:ApplicationFailureException:Timeout" });
+    }
+
+    [Fact]
+    public async Task ChildWorkflows_CanceledByParentAndTerminatedExternally_ParentSeesBoth()
+    {
+        var result = await RunAsync(async tq =>
+        {
+            var childId = $"doomed-child-{Guid.NewGuid():N}";
+            var parent = await server.Client.StartWorkflowAsync((ChildLifecycleWorkflow wf) => wf.RunAsync(childId), Options(tq));
+            var child = server.Client.GetWorkflowHandle(childId);
+            for (var i = 0; i < 200; i++)
+            {
+                try
+                {
+                    await child.TerminateAsync("external");
+                    break;
+                }
+                catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
+                {
+                    await Task.Delay(50);
+                }
+            }
+
+            return await parent.GetResultAsync();
+        }, typeof(ChildLifecycleWorkflow), typeof(CancellableWorkflow), typeof(WaitsForeverWorkflow));
+        Assert.Equal("Hello, cleanup!|terminated", result);
+    }
+
+    [Fact]
+    public async Task StartWithMemoAndSearchAttributes_DescribeReturnsThem()
+    {
+        var description = await RunAsync(async tq =>
+        {
+            var options = Options(tq);
+            options.Memo = new Dictionary<string, object> { ["owner"] = "risk-team" };
+            options.TypedSearchAttributes = new Temporalio.Common.SearchAttributeCollection.Builder()
+                .Set(SearchAttributeWorkflow.Stage, "memo-test").ToSearchAttributeCollection();
+            var handle = await server.Client.StartWorkflowAsync((InteractiveWorkflow wf) => wf.RunAsync(0), options);
+            var described = await handle.DescribeAsync();
+            await handle.TerminateAsync();
+            return described;
+        }, typeof(InteractiveWorkflow));
+        Assert.Equal("risk-team", await description.Memo["owner"].ToValueAsync<string>());
+        Assert.Equal("memo-test", description.TypedSearchAttributes.Get(SearchAttributeWorkflow.Stage));
+    }
+
+    [Fact]
+    public async Task TinyWorkflowCache_EvictedRunsGetStickyTasks_FetchFullHistoryAndFinish()
+    {
+        using var worker = server.NewWorker(out var taskQueue, o =>
+        {
+            o.MaxCachedWorkflows = 1;
+            o.AddWorkflow<RetryingWorkflow>().AddAllActivities(_activities);
+        });
+        var results = await worker.ExecuteAsync(() => Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            server.Client.ExecuteWorkflowAsync((RetryingWorkflow wf) => wf.RunAsync(), Options(taskQueue)))));
+        Assert.All(results, r => Assert.Equal(3, r));
     }
 
     internal static async Task WaitForHistoryAsync(WorkflowHandle handle, EventType type)

@@ -18,7 +18,7 @@ namespace Platform.Cli.Commands;
 /// </summary>
 internal static class LifecycleCommands
 {
-    public static IEnumerable<Command> Create() => [Up(), Train(), Promote(), Decide("approve", approve: true), Decide("reject", approve: false), Rollback(), Status()];
+    public static IEnumerable<Command> Create() => [Up(), Backfill(), Train(), Promote(), Decide("approve", approve: true), Decide("reject", approve: false), Rollback(), Status()];
 
     internal static Option<string> DataDirectory() => new("--data-dir") { Description = "Where the platform keeps its state (market store, audit log, embedded servers)", DefaultValueFactory = _ => ".platform" };
 
@@ -43,11 +43,43 @@ internal static class LifecycleCommands
             AnsiConsole.MarkupLine("Worker running. Press Ctrl+C to stop.");
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellation);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, runtime.Stopping);
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {
                 AnsiConsole.MarkupLine("stopping...");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Backfill()
+    {
+        var symbols = new Option<string>("--symbols") { Description = "Comma-separated symbols", DefaultValueFactory = _ => string.Join(',', LifecycleDefaults.Symbols) };
+        var from = new Option<string>("--from") { Description = "Start (UTC, inclusive)", DefaultValueFactory = _ => "2022-06-01" };
+        var to = new Option<string>("--to") { Description = "End (UTC, exclusive)", DefaultValueFactory = _ => "2023-01-01" };
+        var source = new Option<string?>("--source") { Description = "A directory of kline files, or a data.binance.vision base URL; default: the bundled data" };
+        var command = new Command("backfill", "Import klines into the platform's market store, month by month (durable, resumable, idempotent)") { symbols, from, to, source };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var request = new BackfillWorkflow.Request(
+                [.. parse.GetValue(symbols)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant())],
+                "1h",
+                CommonOptions.ParseTime(parse.GetValue(from), "--from")!.Value,
+                CommonOptions.ParseTime(parse.GetValue(to), "--to")!.Value,
+                parse.GetValue(source) is { } dir && !dir.StartsWith("http", StringComparison.OrdinalIgnoreCase) ? Path.GetFullPath(dir) : parse.GetValue(source));
+            var client = await ConnectAsync();
+            var id = $"backfill-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
+            var handle = await client.StartWorkflowAsync((BackfillWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, TaskQueues.Lifecycle));
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"started [blue]{id}[/]");
+            var result = await AnsiConsole.Status().StartAsync("backfilling", _ => handle.GetResultAsync());
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{result.Chunks} chunks: {result.Inserted} inserted, {result.Updated} updated, {result.Unchanged} unchanged, {result.Rejected} rejected, {result.MissingBars} missing bars");
+            foreach (var detail in result.Details.SelectMany(d => d.RejectedDetails).Take(20))
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{detail}[/]");
             }
 
             return 0;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Platform.TemporalServer.Benchmarking;
 using Platform.TemporalServer.Hosting;
+using Spectre.Console;
 
 namespace Platform.Cli.Commands;
 
@@ -14,7 +15,90 @@ internal static class TemporalCommands
         var temporal = new Command("temporal", "Embedded Temporal-compatible server (what `temporal server start-dev` is elsewhere)");
         temporal.Subcommands.Add(StartDev());
         temporal.Subcommands.Add(Bench());
+        temporal.Subcommands.Add(Workflows());
+        temporal.Subcommands.Add(History());
         return temporal;
+    }
+
+    private static Option<string> AddressOption() => new("--address") { Description = "Server host:port", DefaultValueFactory = _ => "127.0.0.1:7233" };
+
+    private static Option<string> NamespaceOption() => new("--namespace") { Description = "Namespace", DefaultValueFactory = _ => "default" };
+
+    /// <summary>Read-only view of a server's workflows (the Temporal UI is not available here).</summary>
+    private static Command Workflows()
+    {
+        var address = AddressOption();
+        var ns = NamespaceOption();
+        var query = new Option<string?>("--query") { Description = "Visibility query, e.g. \"ExecutionStatus = 'Running'\"" };
+        var limit = new Option<int>("--limit") { Description = "Most recent workflows to show", DefaultValueFactory = _ => 50 };
+        var command = new Command("workflows", "List workflows on a Temporal server (newest first)") { address, ns, query, limit };
+        command.SetAction(async (parse, cancellationToken) => await WithClientAsync(parse.GetValue(address)!, parse.GetValue(ns)!, async client =>
+        {
+            var max = parse.GetValue(limit);
+            if (max < 1)
+            {
+                return Fail("--limit must be at least 1.");
+            }
+
+            var table = new Table().AddColumns("Workflow ID", "Run ID", "Type", "Status", "Started (UTC)", "Closed (UTC)");
+            await foreach (var execution in client.ListWorkflowsAsync(parse.GetValue(query) ?? string.Empty, new() { Limit = max }).WithCancellation(cancellationToken))
+            {
+                table.AddRow(Markup(execution.Id), Markup(execution.RunId), Markup(execution.WorkflowType), execution.Status.ToString(),
+                    execution.StartTime.ToString("u", CultureInfo.InvariantCulture), execution.CloseTime?.ToString("u", CultureInfo.InvariantCulture) ?? "-");
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>One workflow's event history, one line per event.</summary>
+    private static Command History()
+    {
+        var address = AddressOption();
+        var ns = NamespaceOption();
+        var workflowId = new Option<string>("--workflow-id") { Description = "Workflow ID", Required = true };
+        var runId = new Option<string?>("--run-id") { Description = "Run ID (latest run when omitted)" };
+        var command = new Command("history", "Show a workflow's event history") { address, ns, workflowId, runId };
+        command.SetAction(async (parse, cancellationToken) => await WithClientAsync(parse.GetValue(address)!, parse.GetValue(ns)!, async client =>
+        {
+            var history = await client.GetWorkflowHandle(parse.GetValue(workflowId)!, parse.GetValue(runId)).FetchHistoryAsync(new() { Rpc = new() { CancellationToken = cancellationToken } });
+            var table = new Table().AddColumns("ID", "Time (UTC)", "Event");
+            foreach (var historyEvent in history.Events)
+            {
+                table.AddRow(historyEvent.EventId.ToString(CultureInfo.InvariantCulture),
+                    historyEvent.EventTime.ToDateTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture), historyEvent.EventType.ToString());
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Markup(string text) => Spectre.Console.Markup.Escape(text);
+
+    private static async Task<int> WithClientAsync(string address, string ns, Func<Temporalio.Client.TemporalClient, Task<int>> action)
+    {
+        Temporalio.Client.TemporalClient client;
+        try
+        {
+            client = await Temporalio.Client.TemporalClient.ConnectAsync(new(address) { Namespace = ns });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or Temporalio.Exceptions.TemporalException)
+        {
+            return Fail($"cannot connect to a Temporal server at {address}: {ex.Message}");
+        }
+
+        try
+        {
+            return await action(client);
+        }
+        catch (Temporalio.Exceptions.RpcException ex)
+        {
+            return Fail($"{ex.Code}: {ex.Message}");
+        }
     }
 
     private static Command StartDev()
@@ -53,6 +137,10 @@ internal static class TemporalCommands
                 }
 
                 return 0;
+            }
+            catch (InvalidDataException ex)
+            {
+                return Fail($"the database '{options.DatabasePath}' is corrupt: {ex.Message}");
             }
             catch (IOException ex)
             {

@@ -11,8 +11,8 @@ internal enum DueKind
     WorkflowRunTimeout,
     WorkflowStartBackoff,
     ScheduleFire,
-    WorkflowRetryStart,
     StickyTimeout,
+    RetentionSweep,
 }
 
 /// <summary>Something the server must do at a point in time; stale items are detected and dropped when they fire.</summary>

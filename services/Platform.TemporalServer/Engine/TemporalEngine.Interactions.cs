@@ -213,8 +213,7 @@ internal sealed partial class TemporalEngine
                 changed = run.Changed.Task;
             }
 
-            await Task.WhenAny(changed, Task.Delay(deadline - Now, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
+            await WaitForChangeAsync(changed, deadline - Now, cancellationToken);
         }
     }
 
@@ -327,7 +326,16 @@ internal sealed partial class TemporalEngine
             throw RpcErrors.InvalidArgument("WorkflowIdConflictPolicy must be set for update-with-start.");
         }
 
-        var started = StartWorkflowExecution(start);
+        StartWorkflowExecutionResponse started;
+        try
+        {
+            started = StartWorkflowExecution(start);
+        }
+        catch (global::Grpc.Core.RpcException ex)
+        {
+            throw RpcErrors.MultiOperationFailed(ex);
+        }
+
         var updateRequest = update.Clone();
         updateRequest.WorkflowExecution.RunId = started.RunId;
         var updated = await UpdateWorkflowExecutionAsync(updateRequest, cancellationToken);

@@ -429,25 +429,31 @@ internal sealed partial class TemporalEngine
                 run.State.Memo = MergeMemo(run.State.Memo, modify.UpsertedMemo).ToByteArray();
                 break;
             case CommandType.CompleteWorkflowExecution:
+                var result = command.CompleteWorkflowExecutionCommandAttributes.Result;
+                var cronRunId = ReserveCronSuccessor(run);
                 var completed = NewEvent(EventType.WorkflowExecutionCompleted);
                 completed.WorkflowExecutionCompletedEventAttributes = new WorkflowExecutionCompletedEventAttributes
                 {
-                    Result = command.CompleteWorkflowExecutionCommandAttributes.Result, WorkflowTaskCompletedEventId = context.CompletedEventId,
+                    Result = result, WorkflowTaskCompletedEventId = context.CompletedEventId, NewExecutionRunId = cronRunId ?? string.Empty,
                 };
                 Append(run, completed);
                 CloseRun(run, WorkflowExecutionStatus.Completed);
+                StartCronSuccessor(run, cronRunId, result, null);
                 break;
             case CommandType.FailWorkflowExecution:
                 var failure = command.FailWorkflowExecutionCommandAttributes.Failure;
                 var retryState = TryRetryWorkflow(run, failure, isTimeout: false, out var retryRunId);
+                var cronAfterFailure = retryRunId is null ? ReserveCronSuccessor(run) : null;
                 var failed = NewEvent(EventType.WorkflowExecutionFailed);
                 failed.WorkflowExecutionFailedEventAttributes = new WorkflowExecutionFailedEventAttributes
                 {
-                    Failure = failure, RetryState = retryState, WorkflowTaskCompletedEventId = context.CompletedEventId, NewExecutionRunId = retryRunId ?? string.Empty,
+                    Failure = failure, RetryState = retryState, WorkflowTaskCompletedEventId = context.CompletedEventId,
+                    NewExecutionRunId = retryRunId ?? cronAfterFailure ?? string.Empty,
                 };
                 Append(run, failed);
                 CloseRun(run, WorkflowExecutionStatus.Failed);
                 StartPendingRetry(run, retryRunId);
+                StartCronSuccessor(run, cronAfterFailure, null, failure);
                 break;
             case CommandType.CancelWorkflowExecution:
                 var canceled = NewEvent(EventType.WorkflowExecutionCanceled);

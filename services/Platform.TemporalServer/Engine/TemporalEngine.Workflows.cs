@@ -65,6 +65,16 @@ internal sealed class RunStart
     public string? ScheduleId { get; init; }
 
     public string? CronSchedule { get; init; }
+
+    public RunStart WithStartDelay(TimeSpan delay) => new()
+    {
+        Namespace = Namespace, WorkflowId = WorkflowId, WorkflowType = WorkflowType, TaskQueue = TaskQueue, Input = Input,
+        ExecutionTimeout = ExecutionTimeout, RunTimeout = RunTimeout, TaskTimeout = TaskTimeout, RequestId = RequestId, Identity = Identity,
+        RetryPolicy = RetryPolicy, Attempt = Attempt, Memo = Memo, SearchAttributes = SearchAttributes, Header = Header, StartDelay = delay,
+        FirstRunId = FirstRunId, ContinuedFromRunId = ContinuedFromRunId, Initiator = Initiator, ContinuedFailure = ContinuedFailure,
+        LastCompletionResult = LastCompletionResult, ExecutionDeadline = ExecutionDeadline, Parent = Parent, ParentInitiatedEventId = ParentInitiatedEventId,
+        ParentClosePolicy = ParentClosePolicy, ScheduleId = ScheduleId, CronSchedule = CronSchedule,
+    };
 }
 
 internal sealed partial class TemporalEngine
@@ -73,7 +83,7 @@ internal sealed partial class TemporalEngine
     {
         RequireNamespace(request.Namespace);
         ValidateStart(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy,
-            request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout);
+            request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.CronSchedule);
         var existing = ResolveStartConflict(request.Namespace, request.WorkflowId, request.RequestId, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy);
         if (existing is not null)
         {
@@ -94,7 +104,7 @@ internal sealed partial class TemporalEngine
     {
         RequireNamespace(request.Namespace);
         ValidateStart(request.WorkflowId, request.WorkflowType?.Name, request.TaskQueue?.Name, request.WorkflowIdReusePolicy, request.WorkflowIdConflictPolicy,
-            request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout);
+            request.WorkflowExecutionTimeout, request.WorkflowRunTimeout, request.WorkflowTaskTimeout, request.CronSchedule);
         if (string.IsNullOrEmpty(request.SignalName))
         {
             throw RpcErrors.InvalidArgument("SignalName is not set on request.");
@@ -157,7 +167,8 @@ internal sealed partial class TemporalEngine
     });
 
     private static void ValidateStart(string? workflowId, string? workflowType, string? taskQueue, WorkflowIdReusePolicy reuse, WorkflowIdConflictPolicy conflict,
-        Google.Protobuf.WellKnownTypes.Duration? executionTimeout, Google.Protobuf.WellKnownTypes.Duration? runTimeout, Google.Protobuf.WellKnownTypes.Duration? taskTimeout)
+        Google.Protobuf.WellKnownTypes.Duration? executionTimeout, Google.Protobuf.WellKnownTypes.Duration? runTimeout, Google.Protobuf.WellKnownTypes.Duration? taskTimeout,
+        string? cronSchedule)
     {
         if (string.IsNullOrEmpty(workflowId))
         {
@@ -192,6 +203,18 @@ internal sealed partial class TemporalEngine
         if (taskTimeout.OrZero() < TimeSpan.Zero)
         {
             throw RpcErrors.InvalidArgument("Invalid WorkflowTaskTimeoutSeconds.");
+        }
+
+        if (!string.IsNullOrEmpty(cronSchedule))
+        {
+            try
+            {
+                _ = new Schedules.ScheduleTimes(new Temporalio.Api.Schedule.V1.ScheduleSpec { CronString = { cronSchedule } });
+            }
+            catch (Schedules.ScheduleSpecException ex)
+            {
+                throw RpcErrors.InvalidArgument($"Invalid CronSchedule: {ex.Message}");
+            }
         }
 
         if (reuse == WorkflowIdReusePolicy.TerminateIfRunning && conflict != WorkflowIdConflictPolicy.Unspecified)
@@ -258,6 +281,12 @@ internal sealed partial class TemporalEngine
     private Execution StartRun(RunStart start, Action<Execution>? beforeFirstTask = null)
     {
         var now = Now;
+        if (!string.IsNullOrEmpty(start.CronSchedule) && start.StartDelay <= TimeSpan.Zero && NextCronTime(start.CronSchedule, now) is { } firstCronTime)
+        {
+            // A cron workflow's run waits for its next cron time (Temporal's first-workflow-task backoff).
+            start = start.WithStartDelay(firstCronTime - now);
+        }
+
         var runId = NewRunId();
         var run = new Execution(start.Namespace, start.WorkflowId, runId);
         var executionDeadline = start.ExecutionDeadline ?? (start.ExecutionTimeout > TimeSpan.Zero ? now + start.ExecutionTimeout : null);
@@ -450,11 +479,13 @@ internal sealed partial class TemporalEngine
 
         var retry = TryRetryWorkflow(run, new Failure { Message = "workflow timed out", TimeoutFailureInfo = new TimeoutFailureInfo { TimeoutType = TimeoutType.StartToClose } },
             isTimeout: true, out var newRunId);
+        var cronRunId = newRunId is null ? ReserveCronSuccessor(run) : null;
         var timedOut = NewEvent(EventType.WorkflowExecutionTimedOut);
-        timedOut.WorkflowExecutionTimedOutEventAttributes = new WorkflowExecutionTimedOutEventAttributes { RetryState = retry, NewExecutionRunId = newRunId ?? string.Empty };
+        timedOut.WorkflowExecutionTimedOutEventAttributes = new WorkflowExecutionTimedOutEventAttributes { RetryState = retry, NewExecutionRunId = newRunId ?? cronRunId ?? string.Empty };
         Append(run, timedOut);
         CloseRun(run, WorkflowExecutionStatus.TimedOut);
         StartPendingRetry(run, newRunId);
+        StartCronSuccessor(run, cronRunId, null, null);
     }
 
     public GetWorkflowExecutionHistoryResponse? TryReadHistory(GetWorkflowExecutionHistoryRequest request, out Task changed)
@@ -524,8 +555,53 @@ internal sealed partial class TemporalEngine
                 return new GetWorkflowExecutionHistoryResponse { History = new History(), NextPageToken = token };
             }
 
-            await Task.WhenAny(changed, Task.Delay(remaining, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
+            await WaitForChangeAsync(changed, remaining, cancellationToken);
         }
+    }
+
+    private static DateTime? NextCronTime(string cron, DateTime after)
+    {
+        try
+        {
+            return new Schedules.ScheduleTimes(new Temporalio.Api.Schedule.V1.ScheduleSpec { CronString = { cron } }).NextAfter(after);
+        }
+        catch (Schedules.ScheduleSpecException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>For a cron workflow whose run just ended: reserves the next run's ID (null when there is none).</summary>
+    private string? ReserveCronSuccessor(Execution run)
+    {
+        var cron = run.Started.CronSchedule;
+        if (string.IsNullOrEmpty(cron) || NextCronTime(cron, Now) is not { } next || (run.State.ExecutionDeadline is { } deadline && next >= deadline))
+        {
+            return null;
+        }
+
+        run.State.NewRunId = Guid.NewGuid().ToString();
+        return run.State.NewRunId;
+    }
+
+    /// <summary>Starts the next cron run, carrying the last result or failure (waits for the next cron time itself).</summary>
+    private void StartCronSuccessor(Execution run, string? newRunId, Payloads? lastResult, Failure? failure)
+    {
+        if (newRunId is null)
+        {
+            return;
+        }
+
+        var started = run.Started;
+        ParentOf(run, out var parent);
+        StartContinuation(run, newRunId, new RunStart
+        {
+            Namespace = run.Namespace, WorkflowId = run.WorkflowId, WorkflowType = run.State.WorkflowType, TaskQueue = run.State.TaskQueue,
+            Input = started.Input, ExecutionTimeout = started.WorkflowExecutionTimeout.OrZero(), RunTimeout = started.WorkflowRunTimeout.OrZero(),
+            TaskTimeout = started.WorkflowTaskTimeout.OrZero(), RequestId = Guid.NewGuid().ToString(), RetryPolicy = started.RetryPolicy,
+            Memo = started.Memo, SearchAttributes = started.SearchAttributes, Header = started.Header, FirstRunId = run.State.FirstRunId,
+            ContinuedFromRunId = run.RunId, Initiator = ContinueAsNewInitiator.CronSchedule, ContinuedFailure = failure, LastCompletionResult = lastResult,
+            ExecutionDeadline = run.State.ExecutionDeadline, ScheduleId = run.State.ScheduleId, CronSchedule = started.CronSchedule,
+        }, parent);
     }
 }

@@ -31,6 +31,7 @@ internal sealed partial class TemporalEngine : IDisposable
     private readonly TaskQueueSet _activityQueues = new();
     private readonly PriorityQueue<DueItem, DateTime> _due = new();
     private readonly HashSet<Execution> _dirty = [];
+    private readonly List<string> _purgedRuns = [];
     private readonly SemaphoreSlim _dueWake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private Task _dueLoop = Task.CompletedTask;
@@ -47,7 +48,15 @@ internal sealed partial class TemporalEngine : IDisposable
         }
 
         _store = new ExecutionStore(options.DatabasePath, options.SynchronousFull);
-        Recover();
+        try
+        {
+            Recover();
+        }
+        catch
+        {
+            _store.Dispose();
+            throw;
+        }
     }
 
     public TemporalServerOptions Options { get; }
@@ -103,12 +112,13 @@ internal sealed partial class TemporalEngine : IDisposable
 
     private void Commit()
     {
-        if (_dirty.Count == 0 && _dirtySchedules.Count == 0 && _deletedSchedules.Count == 0)
+        if (_dirty.Count == 0 && _dirtySchedules.Count == 0 && _deletedSchedules.Count == 0 && _purgedRuns.Count == 0)
         {
             return;
         }
 
-        _store.Save(_dirty, _dirtySchedules, _deletedSchedules);
+        _store.Save(_dirty, _dirtySchedules, _deletedSchedules, _purgedRuns);
+        _purgedRuns.Clear();
         CommittedTransactions.Add(1);
         foreach (var execution in _dirty)
         {
@@ -123,6 +133,24 @@ internal sealed partial class TemporalEngine : IDisposable
     }
 
     private void MarkDirty(Execution execution) => _dirty.Add(execution);
+
+    /// <summary>Waits for a run to change, at most <paramref name="timeout"/> (callers re-check their condition).</summary>
+    private static async Task WaitForChangeAsync(Task changed, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            await changed.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The caller answers with what it has.
+        }
+    }
 
     private void RequireNamespace(string ns)
     {
@@ -364,6 +392,13 @@ internal sealed partial class TemporalEngine : IDisposable
 
     private void HandleDueItem(DueItem item, DateTime now)
     {
+        if (item.Kind == DueKind.RetentionSweep)
+        {
+            PurgeExpiredRuns(now);
+            Arm(now + RetentionSweepInterval, new DueItem(DueKind.RetentionSweep, string.Empty));
+            return;
+        }
+
         if (item.Kind == DueKind.ScheduleFire)
         {
             FireSchedule(item, now);
@@ -403,7 +438,7 @@ internal sealed partial class TemporalEngine : IDisposable
                 OnStickyTimeoutDue(execution, item);
                 break;
             case DueKind.ScheduleFire:
-            case DueKind.WorkflowRetryStart:
+            case DueKind.RetentionSweep:
             default:
                 break;
         }
@@ -448,6 +483,27 @@ internal sealed partial class TemporalEngine : IDisposable
         }
 
         ServerLog.Recovered(_logger, _runs.Count, _schedules.Count);
+        Arm(Now, new DueItem(DueKind.RetentionSweep, string.Empty));
+    }
+
+    private static readonly TimeSpan RetentionSweepInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>Drops closed runs older than the retention period from memory and the store (as Temporal's retention does).</summary>
+    private void PurgeExpiredRuns(DateTime now)
+    {
+        var cutoff = now - Options.Retention;
+        foreach (var run in _runs.Values.Where(r => !r.IsOpen && r.State.CloseTime is { } closed && closed < cutoff).ToList())
+        {
+            _runs.Remove(run.RunId);
+            var key = (run.Namespace, run.WorkflowId);
+            if (_currentRuns.TryGetValue(key, out var current) && current == run)
+            {
+                _currentRuns.Remove(key);
+            }
+
+            _dirty.Remove(run);
+            _purgedRuns.Add(run.RunId);
+        }
     }
 
     private void RearmExecution(Execution execution)

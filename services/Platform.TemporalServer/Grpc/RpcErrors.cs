@@ -34,6 +34,26 @@ internal static class RpcErrors
     public static RpcException QueryFailed(Temporalio.Api.Failure.V1.Failure failure) =>
         WithDetails(StatusCode.InvalidArgument, failure.Message, new QueryFailedFailure { Failure = failure });
 
+    /// <summary>
+    /// Update-with-start whose start failed: Temporal reports one status per operation (the failed one, then the
+    /// update as Aborted) inside MultiOperationExecutionFailure.
+    /// </summary>
+    public static RpcException MultiOperationFailed(RpcException startError)
+    {
+        var startStatus = new MultiOperationExecutionFailure.Types.OperationStatus { Code = (int)startError.StatusCode, Message = startError.Status.Detail };
+        var detailsBytes = startError.Trailers.GetValueBytes("grpc-status-details-bin");
+        if (detailsBytes is not null)
+        {
+            startStatus.Details.AddRange(GrpcStatus.Parser.ParseFrom(detailsBytes).Details);
+        }
+
+        var failure = new MultiOperationExecutionFailure
+        {
+            Statuses = { startStatus, new MultiOperationExecutionFailure.Types.OperationStatus { Code = (int)StatusCode.Aborted, Message = "Operation was aborted." } },
+        };
+        return WithDetails(startError.StatusCode, "Update-with-Start could not be executed.", failure);
+    }
+
     /// <summary>Attaches a google.rpc.Status (same wire format as <see cref="GrpcStatus"/>) with one typed detail.</summary>
     private static RpcException WithDetails(StatusCode code, string message, IMessage detail)
     {

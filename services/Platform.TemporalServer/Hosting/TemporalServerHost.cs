@@ -63,7 +63,7 @@ public sealed class TemporalServerHost : IAsyncDisposable
             grpc.MaxReceiveMessageSize = 128 * 1024 * 1024;
             grpc.MaxSendMessageSize = 128 * 1024 * 1024;
             grpc.EnableDetailedErrors = false;
-            grpc.Interceptors.Add<ErrorLoggingInterceptor>();
+            grpc.Interceptors.Add<CallTelemetryInterceptor>();
         });
         var app = builder.Build();
         app.MapGrpcService<WorkflowServiceEndpoint>();

@@ -31,6 +31,9 @@ public sealed class TemporalServerOptions
     /// </summary>
     public bool StickyQueues { get; set; } = true;
 
+    /// <summary>How long closed runs stay visible (history, describe, list) before they are deleted.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Checks the settings and returns a list of problems (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -48,6 +51,11 @@ public sealed class TemporalServerOptions
         if (LongPollTimeout <= TimeSpan.Zero || LongPollTimeout > TimeSpan.FromSeconds(60))
         {
             problems.Add("The long-poll timeout must be between 0 and 60 seconds.");
+        }
+
+        if (Retention <= TimeSpan.Zero)
+        {
+            problems.Add("The retention period must be positive.");
         }
 
         foreach (var ns in Namespaces)

@@ -25,7 +25,20 @@ internal sealed class ExecutionStore : IDisposable
             Pooling = false,
         };
         _connection = new SqliteConnection(builder.ToString());
-        _connection.Open();
+        try
+        {
+            _connection.Open();
+            CreateSchema(synchronousFull);
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
+    }
+
+    private void CreateSchema(bool synchronousFull)
+    {
         var synchronous = synchronousFull ? "FULL" : "NORMAL";
         Execute($"""
             PRAGMA journal_mode=WAL;
@@ -65,9 +78,19 @@ internal sealed class ExecutionStore : IDisposable
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var state = JsonSerializer.Deserialize(reader.GetString(3), StoreJsonContext.Default.ExecutionRecord)
-                    ?? throw new InvalidDataException("Stored execution state is empty.");
                 var runId = reader.GetString(2);
+                ExecutionRecord state;
+                try
+                {
+                    state = JsonSerializer.Deserialize(reader.GetString(3), StoreJsonContext.Default.ExecutionRecord)
+                        ?? throw new InvalidDataException($"Stored state of run {runId} is empty.");
+                }
+                catch (JsonException ex)
+                {
+                    // Refuse to run on corrupt state rather than silently losing workflows.
+                    throw new InvalidDataException($"Stored state of run {runId} is unreadable: {ex.Message}", ex);
+                }
+
                 result.Add(new StoredExecution(reader.GetString(0), reader.GetString(1), runId, state,
                     events.TryGetValue(runId, out var list) ? list : []));
             }
@@ -84,17 +107,34 @@ internal sealed class ExecutionStore : IDisposable
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            result.Add(JsonSerializer.Deserialize(reader.GetString(0), StoreJsonContext.Default.ScheduleRecord)
-                ?? throw new InvalidDataException("Stored schedule is empty."));
+            try
+            {
+                result.Add(JsonSerializer.Deserialize(reader.GetString(0), StoreJsonContext.Default.ScheduleRecord)
+                    ?? throw new InvalidDataException("Stored schedule is empty."));
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"A stored schedule is unreadable: {ex.Message}", ex);
+            }
         }
 
         return result;
     }
 
     /// <summary>Writes the new events and current state of each run, and each changed schedule, atomically.</summary>
-    public void Save(IEnumerable<Execution> executions, IEnumerable<ScheduleRecord> schedules, IEnumerable<(string Namespace, string ScheduleId)> deletedSchedules)
+    public void Save(IEnumerable<Execution> executions, IEnumerable<ScheduleRecord> schedules, IEnumerable<(string Namespace, string ScheduleId)> deletedSchedules,
+        IEnumerable<string> purgedRunIds)
     {
         using var transaction = _connection.BeginTransaction();
+        foreach (var runId in purgedRunIds)
+        {
+            using var purge = _connection.CreateCommand();
+            purge.Transaction = transaction;
+            purge.CommandText = "DELETE FROM events WHERE run_id = $run; DELETE FROM executions WHERE run_id = $run;";
+            purge.Parameters.AddWithValue("$run", runId);
+            purge.ExecuteNonQuery();
+        }
+
         using var insertEvent = _connection.CreateCommand();
         insertEvent.Transaction = transaction;
         insertEvent.CommandText = "INSERT OR REPLACE INTO events (run_id, event_id, data) VALUES ($run, $id, $data)";
