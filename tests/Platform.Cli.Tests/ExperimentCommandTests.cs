@@ -59,6 +59,15 @@ public sealed class ExperimentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ExperimentPaper_RangeOutsideTheData_FailsBeforeTraining()
+    {
+        var exit = await CliTestContext.RunAsync("experiment", "paper", "--train", "2021-01-01:2022-01-01", "--validate", "2022-01-01:2022-12-01", "--trade", "2024-01-01:2024-02-01", "--out", context.PathOf("x"));
+
+        Assert.Equal(2, exit);
+        Assert.False(System.IO.Directory.Exists(context.PathOf("x")));
+    }
+
+    [Fact]
     public async Task ExperimentPaper_MalformedRange_FailsWithOneMessage()
     {
         var exit = await CliTestContext.RunAsync("experiment", "paper", "--trade", "2022-12-01", "--out", context.PathOf("x"));

@@ -29,6 +29,9 @@ internal static class ExperimentCommands
         var seed = CommonOptions.Seed();
         var maxEpochs = new Option<int?>("--max-epochs") { Description = "Most training epochs per agent (default: 10 Linear, 6 LSTM)" };
         var onlineSync = new Option<int>("--online-sync-every") { Description = "Online learning: refresh the acting (target) network from the policy network every K steps", DefaultValueFactory = _ => 24 };
+        var spec = FeatureCommands.SpecOption();
+        var linearHidden = new Option<int?>("--linear-hidden") { Description = "Hidden size of the Linear Q-network (default 64)" };
+        var lstmHidden = new Option<int?>("--lstm-hidden") { Description = "Hidden size of the LSTM Q-network (default 32)" };
         var gamma = new Option<double?>("--gamma") { Description = "Discount of the bootstrap target (default 0.99)" };
         var learningRate = new Option<double?>("--learning-rate") { Description = "Adam learning rate (default 0.001)" };
         var doubleDqn = new Option<bool>("--double-dqn") { Description = "Double-DQN targets: the policy network picks a′, the target network values it" };
@@ -38,7 +41,7 @@ internal static class ExperimentCommands
         var trading = new TradingOptionSet();
         var command = new Command("paper", "The paper's experiment: train Linear- and LSTM-DQN, select on validation, trade with online learning off and on, compare with baselines; writes summary.md, summary.json, charts and models")
         {
-            data, interval, symbol, train, validate, trade, seed, maxEpochs, onlineSync, gamma, learningRate, doubleDqn, dueling, sequential, output,
+            data, interval, symbol, train, validate, trade, seed, maxEpochs, onlineSync, spec, linearHidden, lstmHidden, gamma, learningRate, doubleDqn, dueling, sequential, output,
         };
         trading.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
@@ -61,6 +64,7 @@ internal static class ExperimentCommands
                 var defaults = DqnAgentOptions.Default(kind, seedValue);
                 return defaults with
                 {
+                    HiddenSize = (kind == QNetworkKind.Linear ? parse.GetValue(linearHidden) : parse.GetValue(lstmHidden)) ?? defaults.HiddenSize,
                     MaxEpochs = epochs ?? defaults.MaxEpochs,
                     Online = online,
                     Dueling = parse.GetValue(dueling),
@@ -79,6 +83,7 @@ internal static class ExperimentCommands
                 Validate = new DateRange(validateFrom, validateTo),
                 Trade = new DateRange(tradeFrom, tradeTo),
                 Trading = tradingOptions,
+                Features = FeatureCommands.ReadSpec(parse.GetValue(spec)),
                 Agents = [("dqn-linear", Agent(QNetworkKind.Linear)), ("dqn-lstm", Agent(QNetworkKind.Lstm))],
                 Seed = seedValue,
                 Parallel = !parse.GetValue(sequential),

@@ -108,6 +108,9 @@ public sealed class DqnModel : IDisposable
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+
+        // The file is read by people too: keep quotes in the embedded feature spec readable (no HTML escaping needed).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     private FeatureMatrix? lastRawFeatures;

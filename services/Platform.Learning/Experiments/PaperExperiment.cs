@@ -107,7 +107,17 @@ public static class PaperExperiment
 
         var frame = MarketFrame.Build(data, options.Trading.Symbol, options.Features.Symbols);
         var features = FeatureBuilder.Build(options.Features, frame);
-        Backtester.RowRange(frame, options.Trade.From, options.Trade.To);
+        foreach (var (range, option) in new[] { (options.Train, "training"), (options.Validate, "validation"), (options.Trade, "trading") })
+        {
+            try
+            {
+                Backtester.RowRange(frame, range.From, range.To);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"The {option} range: {e.Message}", e);
+            }
+        }
         var training = new TrainingData(frame, features, options.Trading, TrainingData.HashOf(data, symbols));
 
         AgentExperimentResult RunAgent((string Name, DqnAgentOptions Options) agent)

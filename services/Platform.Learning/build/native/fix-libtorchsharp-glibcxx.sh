@@ -6,6 +6,7 @@
 # Otherwise it patches nothing. OUT_DIR/status says which: "patched" or "not-needed". Output is rebuilt from the pristine
 # SOURCE every time, so running it again gives the same result.
 # Usage: fix-libtorchsharp-glibcxx.sh SOURCE_LIBLIBTORCHSHARP_SO OUT_DIR
+# PLATFORM_SYSTEM_LIBSTDCXX overrides which libstdc++ is checked (tests use it; normally found with ldconfig).
 set -euo pipefail
 source_lib="$1"
 out_dir="$2"
@@ -23,7 +24,8 @@ for tool in objdump patchelf gcc g++; do
   fi
 done
 
-system_libstdcxx="$( (/sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null || true) \
+system_libstdcxx="${PLATFORM_SYSTEM_LIBSTDCXX:-}"
+[ -n "$system_libstdcxx" ] || system_libstdcxx="$( (/sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null || true) \
   | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')"
 [ -n "$system_libstdcxx" ] || system_libstdcxx="$(g++ -print-file-name=libstdc++.so.6)"
 if [ ! -f "$system_libstdcxx" ]; then
