@@ -10,6 +10,7 @@ results="$root_dir/artifacts/test-results"
 rm -rf "$results"
 status=0
 dotnet test Platform.sln -c Release --no-build --nologo -v q \
+  --blame-hang-timeout 10m --blame-hang-dump-type none \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@" || status=$?
 
 passed=0; failed=0; skipped=0
