@@ -70,6 +70,18 @@ public sealed class GreedyActionTable
         return (slopes.narrow(0, 0, network.Spec.WindowSize).contiguous(), slopes.narrow(0, network.Spec.WindowSize, 1), bias);
     }
 
+    /// <summary>
+    /// x·W + b for every sliding window of <paramref name="sequence"/> as one 1-D convolution: no window is copied, and
+    /// the work is rows × features × window multiply-adds per action instead of a gather of every window first.
+    /// </summary>
+    private static Tensor SlidingAffine(Tensor sequence, Tensor windowWeights, Tensor bias, int window, int width)
+    {
+        // windowWeights rows are (step, feature) pairs in window order; conv1d wants [actions, features, steps].
+        var kernel = windowWeights.reshape(window, width, -1).permute(2, 1, 0).contiguous();
+        var q = torch.nn.functional.conv1d(sequence.t().unsqueeze(0), kernel);
+        return q.squeeze(0).t() + bias;
+    }
+
     private static void Fill(QNetwork network, AgentStates states, int first, int end, byte[] table, int offset, int positions)
     {
         var window = states.WindowLength;
@@ -92,7 +104,7 @@ public sealed class GreedyActionTable
             // unfold gives [rows, features, window]; transposed, the windows [rows, window, features] as a view.
             var encoded = affine is null
                 ? network.EncodeSlidingWindows(sequence)
-                : torch.addmm(affine.Value.Bias, sequence.unfold(0, window, 1).transpose(1, 2).reshape(rows, window * width), affine.Value.Window, 1, 1);
+                : SlidingAffine(sequence, affine.Value.Window, affine.Value.Bias, window, width);
             for (var lots = 0; lots < positions; lots++)
             {
                 var q = affine is null
