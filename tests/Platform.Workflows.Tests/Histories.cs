@@ -29,9 +29,18 @@ internal static class Histories
         if (Environment.GetEnvironmentVariable("PLATFORM_RECORD_HISTORIES") == "1")
         {
             System.IO.Directory.CreateDirectory(SourceDirectory());
-            await File.WriteAllTextAsync(Path.Combine(SourceDirectory(), name + ".json"), history.ToJson());
+            foreach (var old in System.IO.Directory.EnumerateFiles(SourceDirectory(), name + "__*.json"))
+            {
+                File.Delete(old);
+            }
+
+            // The workflow id is part of the history's meaning (child ids derive from it), so it goes in the file name.
+            await File.WriteAllTextAsync(Path.Combine(SourceDirectory(), $"{name}__{handle.Id}.json"), history.ToJson());
         }
     }
 
-    public static WorkflowHistory Load(string file) => WorkflowHistory.FromJson(Path.GetFileNameWithoutExtension(file), File.ReadAllText(file));
+    /// <summary>The recorded name: "promotion-approved" of "promotion-approved__promote-1234.json".</summary>
+    public static string NameOf(string file) => Path.GetFileNameWithoutExtension(file).Split("__", 2)[0];
+
+    public static WorkflowHistory Load(string file) => WorkflowHistory.FromJson(Path.GetFileNameWithoutExtension(file).Split("__", 2)[1], File.ReadAllText(file));
 }

@@ -17,9 +17,9 @@ public sealed class ReplayTests
     [Fact]
     public void Recorded_EveryWorkflow_HasAHistory()
     {
-        var names = Directory.EnumerateFiles(Histories.Directory, "*.json").Select(Path.GetFileNameWithoutExtension).ToList();
+        var names = Directory.EnumerateFiles(Histories.Directory, "*.json").Select(Histories.NameOf).ToList();
 
-        foreach (var workflow in new[] { "backfill", "training", "promotion-approved", "promotion-timeout", "rollback" })
+        foreach (var workflow in new[] { "backfill", "training", "promotion-approved", "promotion-timeout", "rollback", "retraining" })
         {
             Assert.Contains(names, n => n == workflow);
         }
