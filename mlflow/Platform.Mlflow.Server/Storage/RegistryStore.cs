@@ -45,9 +45,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     public RegisteredModel UpdateRegisteredModel(UpdateRegisteredModelRequest request)
     {
         MlflowValidation.ValidateModelName(request.Name);
-        return database.Execute((c, t) =>
+        return ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             Exec(c, t, "UPDATE registered_models SET description = $description, last_updated_timestamp = $now WHERE name = $name", ("$description", request.Description), ("$now", Now), ("$name", request.Name));
             return LoadModel(c, t, request.Name!)!;
         });
@@ -56,11 +55,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     public void DeleteRegisteredModel(string? name)
     {
         MlflowValidation.ValidateModelName(name);
-        database.Execute((c, t) =>
+        ExecuteOnModel(name!, (c, t) =>
         {
-            RequireModel(c, t, name!);
             Exec(c, t, "DELETE FROM registered_models WHERE name = $name", ("$name", name));
-            return 0;
         });
     }
 
@@ -99,11 +96,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         MlflowValidation.ValidateTag("registered model tag", request.Key, request.Value, MlflowLimits.MaxRegistryTagValueLength);
-        database.Execute((c, t) =>
+        ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             Exec(c, t, "INSERT OR REPLACE INTO registered_model_tags VALUES ($name, $key, $value)", ("$name", request.Name), ("$key", request.Key), ("$value", request.Value));
-            return 0;
         });
     }
 
@@ -111,11 +106,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         MlflowValidation.RequireNonEmpty("key", request.Key);
-        database.Execute((c, t) =>
+        ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             Exec(c, t, "DELETE FROM registered_model_tags WHERE name = $name AND key = $key", ("$name", request.Name), ("$key", request.Key));
-            return 0;
         });
     }
 
@@ -124,9 +117,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateModelName(request.Name);
         ValidateSource(MlflowValidation.RequireNonEmpty("source", request.Source));
         ValidateTags(request.Tags);
-        return database.Execute((c, t) =>
+        return ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             var version = (long)Scalar(c, t, "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE name = $name", ("$name", request.Name))!;
             var now = Now;
             Exec(
@@ -156,9 +148,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         var number = ParseVersion(request.Version);
-        return database.Execute((c, t) =>
+        return ExecuteOnVersion(request.Name!, number, request.Version, (c, t) =>
         {
-            RequireVersion(c, t, request.Name!, number, request.Version);
             Exec(c, t, "UPDATE model_versions SET description = $description, last_updated_timestamp = $now WHERE name = $name AND version = $version", ("$description", request.Description), ("$now", Now), ("$name", request.Name), ("$version", number));
             return LoadVersion(c, t, request.Name!, number)!;
         });
@@ -168,15 +159,12 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         var number = ParseVersion(request.Version);
-        database.Execute((c, t) =>
+        ExecuteOnVersion(request.Name!, number, request.Version, (c, t) =>
         {
-            RequireVersion(c, t, request.Name!, number, request.Version);
-
             // The row stays (marked deleted) so version numbers are never reused; its aliases and tags go.
             Exec(c, t, "UPDATE model_versions SET deleted = 1, last_updated_timestamp = $now WHERE name = $name AND version = $version", ("$now", Now), ("$name", request.Name), ("$version", number));
             Exec(c, t, "DELETE FROM registered_model_aliases WHERE name = $name AND version = $version", ("$name", request.Name), ("$version", number));
             Exec(c, t, "DELETE FROM model_version_tags WHERE name = $name AND version = $version", ("$name", request.Name), ("$version", number));
-            return 0;
         });
     }
 
@@ -224,11 +212,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateModelName(request.Name);
         var number = ParseVersion(request.Version);
         MlflowValidation.ValidateTag("model version tag", request.Key, request.Value, MlflowLimits.MaxRegistryTagValueLength);
-        database.Execute((c, t) =>
+        ExecuteOnVersion(request.Name!, number, request.Version, (c, t) =>
         {
-            RequireVersion(c, t, request.Name!, number, request.Version);
             Exec(c, t, "INSERT OR REPLACE INTO model_version_tags VALUES ($name, $version, $key, $value)", ("$name", request.Name), ("$version", number), ("$key", request.Key), ("$value", request.Value));
-            return 0;
         });
     }
 
@@ -237,11 +223,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateModelName(request.Name);
         var number = ParseVersion(request.Version);
         MlflowValidation.RequireNonEmpty("key", request.Key);
-        database.Execute((c, t) =>
+        ExecuteOnVersion(request.Name!, number, request.Version, (c, t) =>
         {
-            RequireVersion(c, t, request.Name!, number, request.Version);
             Exec(c, t, "DELETE FROM model_version_tags WHERE name = $name AND version = $version AND key = $key", ("$name", request.Name), ("$version", number), ("$key", request.Key));
-            return 0;
         });
     }
 
@@ -250,13 +234,11 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateModelName(request.Name);
         MlflowValidation.ValidateAlias(request.Alias);
         var number = ParseVersion(request.Version);
-        database.Execute((c, t) =>
+        ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             RequireVersion(c, t, request.Name!, number, request.Version);
             Exec(c, t, "INSERT OR REPLACE INTO registered_model_aliases VALUES ($name, $alias, $version)", ("$name", request.Name), ("$alias", request.Alias), ("$version", number));
             Exec(c, t, "UPDATE registered_models SET last_updated_timestamp = $now WHERE name = $name", ("$now", Now), ("$name", request.Name));
-            return 0;
         });
     }
 
@@ -264,11 +246,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         MlflowValidation.RequireNonEmpty("alias", request.Alias);
-        database.Execute((c, t) =>
+        ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             Exec(c, t, "DELETE FROM registered_model_aliases WHERE name = $name AND alias = $alias", ("$name", request.Name), ("$alias", request.Alias));
-            return 0;
         });
     }
 
@@ -276,9 +256,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(name);
         MlflowValidation.RequireNonEmpty("alias", alias);
-        return database.Execute((c, t) =>
+        return ExecuteOnModel(name!, (c, t) =>
         {
-            RequireModel(c, t, name!);
             var version = Scalar(c, t, "SELECT version FROM registered_model_aliases WHERE name = $name AND alias = $alias", ("$name", name), ("$alias", alias));
             return version is long number
                 ? LoadVersion(c, t, name!, number)!
@@ -330,6 +309,32 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
             ? number
             : throw MlflowValidation.Invalid($"Model version must be a positive integer, got '{version}'.");
     }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction once the registered model is known to exist.</summary>
+    private T ExecuteOnModel<T>(string name, Func<SqliteConnection, SqliteTransaction?, T> work) => database.Execute((c, t) =>
+    {
+        RequireModel(c, t, name);
+        return work(c, t);
+    });
+
+    private void ExecuteOnModel(string name, Action<SqliteConnection, SqliteTransaction?> work) => database.Execute((c, t) =>
+    {
+        RequireModel(c, t, name);
+        work(c, t);
+    });
+
+    /// <summary>Runs <paramref name="work"/> in one transaction once the (not deleted) model version is known to exist.</summary>
+    private T ExecuteOnVersion<T>(string name, long version, string? versionText, Func<SqliteConnection, SqliteTransaction?, T> work) => database.Execute((c, t) =>
+    {
+        RequireVersion(c, t, name, version, versionText);
+        return work(c, t);
+    });
+
+    private void ExecuteOnVersion(string name, long version, string? versionText, Action<SqliteConnection, SqliteTransaction?> work) => database.Execute((c, t) =>
+    {
+        RequireVersion(c, t, name, version, versionText);
+        work(c, t);
+    });
 
     private static void RequireModel(SqliteConnection c, SqliteTransaction? t, string name)
     {

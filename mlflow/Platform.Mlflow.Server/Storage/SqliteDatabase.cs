@@ -56,6 +56,13 @@ internal sealed class SqliteDatabase : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="work"/>, which answers nothing, alone inside a transaction committed when it returns.</summary>
+    public void Execute(Action<SqliteConnection, SqliteTransaction?> work) => Execute((connection, transaction) =>
+    {
+        work(connection, transaction);
+        return 0;
+    });
+
     public void Dispose()
     {
         _connection.Dispose();
