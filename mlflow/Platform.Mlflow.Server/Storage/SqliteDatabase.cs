@@ -35,7 +35,6 @@ internal sealed class SqliteDatabase : IDisposable
             }
 
             Exec(connection, transaction, $"PRAGMA user_version = {SchemaVersion};");
-            return 0;
         });
     }
 

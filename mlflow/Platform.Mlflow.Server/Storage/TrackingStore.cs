@@ -33,8 +33,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         {
             Exec(c, t, "INSERT INTO experiments VALUES (0, $name, $loc, 'active', $now, $now)", ("$name", DefaultExperimentName), ("$loc", ArtifactLocation.ProxyScheme + ":/0"), ("$now", Now));
         }
-
-        return 0;
     });
 
     public string CreateExperiment(CreateExperimentRequest request)
@@ -139,7 +137,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         {
             RequireActiveExperiment(c, t, id, request.ExperimentId);
             Exec(c, t, "INSERT OR REPLACE INTO experiment_tags VALUES ($id, $key, $value)", ("$id", id), ("$key", request.Key), ("$value", request.Value));
-            return 0;
         });
     }
 
@@ -158,7 +155,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
             var target = delete ? Deleted : Active;
             Exec(c, t, "UPDATE experiments SET lifecycle_stage = $stage, last_update_time = $now WHERE experiment_id = $id", ("$stage", target), ("$now", Now), ("$id", id));
             Exec(c, t, "UPDATE runs SET lifecycle_stage = $stage WHERE experiment_id = $id", ("$stage", target), ("$id", id));
-            return 0;
         });
     }
 
@@ -237,7 +233,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
             }
 
             Exec(c, t, "UPDATE runs SET lifecycle_stage = $stage WHERE run_id = $id", ("$stage", delete ? Deleted : Active), ("$id", runId));
-            return 0;
         });
     }
 
@@ -350,8 +345,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
                     Exec(c, t, "UPDATE runs SET run_name = $value WHERE run_id = $run", ("$run", request.RunId), ("$value", tag.Value));
                 }
             }
-
-            return 0;
         });
     }
 
@@ -366,8 +359,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
             {
                 throw new MlflowResourceNotFoundException($"No tag with name: {request.Key} in run with id {request.RunId}");
             }
-
-            return 0;
         });
     }
 
@@ -396,8 +387,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
                     ("$run", request.RunId), ("$name", d.Name), ("$digest", d.Digest), ("$type", d.SourceType), ("$source", d.Source),
                     ("$schema", d.Schema), ("$profile", d.Profile), ("$tags", JsonSerializer.Serialize((input.Tags ?? []).ToList(), MlflowJsonContext.Default.ListTag)));
             }
-
-            return 0;
         });
     }
 
