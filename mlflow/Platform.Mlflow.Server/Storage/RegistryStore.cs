@@ -84,11 +84,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
             _ => throw MlflowValidation.Invalid("Registered models can only be filtered by name and tags."),
         };
 
-        var models = database.Execute((c, t) => Query(c, t, "SELECT name FROM registered_models", r => r.GetString(0)).Select(n => LoadModel(c, t, n)!).ToList())
-            .Where(m => clauses.All(clause => clause.Matches(Resolve(m, clause.Entity, clause.Key))))
-            .ToList();
-        models.Sort((a, b) => CompareBy(terms, a, b, Resolve, (x, y) => string.CompareOrdinal(x.Name, y.Name)));
-        var (page, next) = PageToken.Page(models, pageToken, max);
+        var models = database.Execute((c, t) => Query(c, t, "SELECT name FROM registered_models", r => r.GetString(0)).Select(n => LoadModel(c, t, n)!).ToList());
+        var (page, next) = SearchResults.FilterOrderPage(models, clauses, terms, Resolve, (x, y) => string.CompareOrdinal(x.Name, y.Name), pageToken, max);
         return new SearchRegisteredModelsResponse { RegisteredModels = page, NextPageToken = next };
     }
 
@@ -195,15 +192,12 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         };
 
         var versions = database.Execute((c, t) => Query(c, t, "SELECT name, version FROM model_versions WHERE deleted = 0", r => (r.GetString(0), r.GetInt64(1)))
-                .Select(key => LoadVersion(c, t, key.Item1, key.Item2)!).ToList())
-            .Where(v => clauses.All(clause => clause.Matches(Resolve(v, clause.Entity, clause.Key))))
-            .ToList();
-        versions.Sort((a, b) => CompareBy(terms, a, b, Resolve, (x, y) =>
+                .Select(key => LoadVersion(c, t, key.Item1, key.Item2)!).ToList());
+        var (page, next) = SearchResults.FilterOrderPage(versions, clauses, terms, Resolve, (x, y) =>
         {
             var byName = string.CompareOrdinal(x.Name, y.Name);
             return byName != 0 ? byName : long.Parse(y.Version, CultureInfo.InvariantCulture).CompareTo(long.Parse(x.Version, CultureInfo.InvariantCulture));
-        }));
-        var (page, next) = PageToken.Page(versions, pageToken, max);
+        }, pageToken, max);
         return new SearchModelVersionsResponse { ModelVersions = page, NextPageToken = next };
     }
 
@@ -263,20 +257,6 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
                 ? LoadVersion(c, t, name!, number)!
                 : throw MlflowValidation.Invalid($"Registered model alias {alias} not found.");
         });
-    }
-
-    private static int CompareBy<T>(List<OrderTerm> terms, T a, T b, Func<T, FilterEntity, string, object?> resolve, Comparison<T> fallback)
-    {
-        foreach (var term in terms)
-        {
-            var result = term.Compare(resolve(a, term.Entity, term.Key), resolve(b, term.Entity, term.Key));
-            if (result != 0)
-            {
-                return result;
-            }
-        }
-
-        return fallback(a, b);
     }
 
     /// <summary>MLflow's source rules: an absolute URI with a scheme, no '..' segments, no local file paths.</summary>

@@ -108,24 +108,12 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         };
 
         var experiments = database.Execute((c, t) => LoadExperiments(c, t, ""))
-            .Where(e => InView(e.LifecycleStage, request.ViewType))
-            .Where(e => clauses.All(clause => clause.Matches(Resolve(e, clause.Entity, clause.Key))))
-            .ToList();
-        experiments.Sort((a, b) =>
+            .Where(e => InView(e.LifecycleStage, request.ViewType));
+        var (page, next) = SearchResults.FilterOrderPage(experiments, clauses, orderBy, Resolve, (a, b) =>
         {
-            foreach (var term in orderBy)
-            {
-                var result = term.Compare(Resolve(a, term.Entity, term.Key), Resolve(b, term.Entity, term.Key));
-                if (result != 0)
-                {
-                    return result;
-                }
-            }
-
             var byCreation = Nullable.Compare(b.CreationTime, a.CreationTime);
             return byCreation != 0 ? byCreation : long.Parse(b.ExperimentId, CultureInfo.InvariantCulture).CompareTo(long.Parse(a.ExperimentId, CultureInfo.InvariantCulture));
-        });
-        var (page, next) = PageToken.Page(experiments, request.PageToken, maxResults);
+        }, request.PageToken, maxResults);
         return new SearchExperimentsResponse { Experiments = page, NextPageToken = next };
     }
 
@@ -261,25 +249,12 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
             .SelectMany(id => Query(c, t, "SELECT run_id FROM runs WHERE experiment_id = $id", r => r.GetString(0), ("$id", id)))
             .Select(id => LoadRun(c, t, id)!)
             .ToList());
-        var matching = runs
-            .Where(r => InView(r.Info.LifecycleStage, request.RunViewType))
-            .Where(r => clauses.All(clause => clause.Matches(ResolveRunValue(r, clause.Entity, clause.Key))))
-            .ToList();
-        matching.Sort((a, b) =>
+        var inView = runs.Where(r => InView(r.Info.LifecycleStage, request.RunViewType));
+        var (page, next) = SearchResults.FilterOrderPage(inView, clauses, orderBy, ResolveRunValue, (a, b) =>
         {
-            foreach (var term in orderBy)
-            {
-                var result = term.Compare(ResolveRunValue(a, term.Entity, term.Key), ResolveRunValue(b, term.Entity, term.Key));
-                if (result != 0)
-                {
-                    return result;
-                }
-            }
-
             var byStart = Nullable.Compare(b.Info.StartTime, a.Info.StartTime);
             return byStart != 0 ? byStart : string.CompareOrdinal(a.Info.RunId, b.Info.RunId);
-        });
-        var (page, next) = PageToken.Page(matching, request.PageToken, maxResults);
+        }, request.PageToken, maxResults);
         return new SearchRunsResponse { Runs = page, NextPageToken = next };
     }
 
