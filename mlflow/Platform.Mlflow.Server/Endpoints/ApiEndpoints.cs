@@ -23,20 +23,12 @@ internal static class ApiEndpoints
 
     private static void MapTracking(IEndpointRouteBuilder app, TrackingStore tracking, ArtifactStore artifacts)
     {
-        app.MapPost(Api + "experiments/create", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.CreateExperimentRequest, ctx.RequestAborted);
-            return Ok(new CreateExperimentResponse(tracking.CreateExperiment(body)), Json.CreateExperimentResponse);
-        });
-        app.MapGet(Api + "experiments/get", (HttpContext ctx) =>
-            Ok(new ExperimentResponse(tracking.GetExperiment(Query(ctx.Request, "experiment_id"))), Json.ExperimentResponse));
-        app.MapGet(Api + "experiments/get-by-name", (HttpContext ctx) =>
-            Ok(new ExperimentResponse(tracking.GetExperimentByName(Query(ctx.Request, "experiment_name"))), Json.ExperimentResponse));
-        app.MapPost(Api + "experiments/search", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.SearchExperimentsRequest, ctx.RequestAborted);
-            return Ok(tracking.SearchExperiments(body), Json.SearchExperimentsResponse);
-        });
+        app.MapPost(Api + "experiments/create", JsonCall(Json.CreateExperimentRequest, body => new CreateExperimentResponse(tracking.CreateExperiment(body)), Json.CreateExperimentResponse));
+        app.MapGet(Api + "experiments/get", QueryCall(request =>
+            new ExperimentResponse(tracking.GetExperiment(Query(request, "experiment_id"))), Json.ExperimentResponse));
+        app.MapGet(Api + "experiments/get-by-name", QueryCall(request =>
+            new ExperimentResponse(tracking.GetExperimentByName(Query(request, "experiment_name"))), Json.ExperimentResponse));
+        app.MapPost(Api + "experiments/search", JsonCall(Json.SearchExperimentsRequest, body => tracking.SearchExperiments(body), Json.SearchExperimentsResponse));
         app.MapGet(Api + "experiments/search", (HttpContext ctx) =>
         {
             var view = Query(ctx.Request, "view_type") switch
@@ -49,81 +41,33 @@ internal static class ApiEndpoints
             var request = new SearchExperimentsRequest(QueryLong(ctx.Request, "max_results"), Query(ctx.Request, "page_token"), Query(ctx.Request, "filter"), QueryAll(ctx.Request, "order_by"), view);
             return Ok(tracking.SearchExperiments(request), Json.SearchExperimentsResponse);
         });
-        app.MapPost(Api + "experiments/set-experiment-tag", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.SetExperimentTagRequest, ctx.RequestAborted);
-            tracking.SetExperimentTag(body);
-            return Empty();
-        });
-        app.MapPost(Api + "experiments/delete", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.ExperimentIdRequest, ctx.RequestAborted);
-            tracking.SetExperimentLifecycle(body.ExperimentId, delete: true);
-            return Empty();
-        });
-        app.MapPost(Api + "experiments/restore", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.ExperimentIdRequest, ctx.RequestAborted);
-            tracking.SetExperimentLifecycle(body.ExperimentId, delete: false);
-            return Empty();
-        });
+        app.MapPost(Api + "experiments/set-experiment-tag", JsonCommand(Json.SetExperimentTagRequest, body => tracking.SetExperimentTag(body)));
+        app.MapPost(Api + "experiments/delete", JsonCommand(Json.ExperimentIdRequest, body => tracking.SetExperimentLifecycle(body.ExperimentId, delete: true)));
+        app.MapPost(Api + "experiments/restore", JsonCommand(Json.ExperimentIdRequest, body => tracking.SetExperimentLifecycle(body.ExperimentId, delete: false)));
 
-        app.MapPost(Api + "runs/create", async (HttpContext ctx) =>
+        app.MapPost(Api + "runs/create", JsonCall(Json.CreateRunRequest, body => new RunResponse(tracking.CreateRun(body)), Json.RunResponse));
+        app.MapPost(Api + "runs/update", JsonCall(Json.UpdateRunRequest, body => new UpdateRunResponse(tracking.UpdateRun(body)), Json.UpdateRunResponse));
+        app.MapGet(Api + "runs/get", QueryCall(request =>
+            new RunResponse(tracking.GetRun(Query(request, "run_id") ?? Query(request, "run_uuid"))), Json.RunResponse));
+        app.MapPost(Api + "runs/delete", JsonCommand(Json.RunIdRequest, body => tracking.SetRunLifecycle(body.RunId, delete: true)));
+        app.MapPost(Api + "runs/restore", JsonCommand(Json.RunIdRequest, body => tracking.SetRunLifecycle(body.RunId, delete: false)));
+        app.MapPost(Api + "runs/search", JsonCall(Json.SearchRunsRequest, body => tracking.SearchRuns(body), Json.SearchRunsResponse));
+        app.MapPost(Api + "runs/log-metric", JsonCommand(Json.LogMetricRequest, body =>
         {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.CreateRunRequest, ctx.RequestAborted);
-            return Ok(new RunResponse(tracking.CreateRun(body)), Json.RunResponse);
-        });
-        app.MapPost(Api + "runs/update", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.UpdateRunRequest, ctx.RequestAborted);
-            return Ok(new UpdateRunResponse(tracking.UpdateRun(body)), Json.UpdateRunResponse);
-        });
-        app.MapGet(Api + "runs/get", (HttpContext ctx) =>
-            Ok(new RunResponse(tracking.GetRun(Query(ctx.Request, "run_id") ?? Query(ctx.Request, "run_uuid"))), Json.RunResponse));
-        app.MapPost(Api + "runs/delete", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.RunIdRequest, ctx.RequestAborted);
-            tracking.SetRunLifecycle(body.RunId, delete: true);
-            return Empty();
-        });
-        app.MapPost(Api + "runs/restore", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.RunIdRequest, ctx.RequestAborted);
-            tracking.SetRunLifecycle(body.RunId, delete: false);
-            return Empty();
-        });
-        app.MapPost(Api + "runs/search", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.SearchRunsRequest, ctx.RequestAborted);
-            return Ok(tracking.SearchRuns(body), Json.SearchRunsResponse);
-        });
-        app.MapPost(Api + "runs/log-metric", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.LogMetricRequest, ctx.RequestAborted);
             MlflowValidation.ValidateMetric(body.Key, body.Value, body.Timestamp);
             tracking.LogBatch(new LogBatchRequest(body.RunId, Metrics: [new Metric(body.Key!, body.Value!.Value, body.Timestamp!.Value, body.Step ?? 0)]));
-            return Empty();
-        });
-        app.MapPost(Api + "runs/log-parameter", async (HttpContext ctx) =>
+        }));
+        app.MapPost(Api + "runs/log-parameter", JsonCommand(Json.LogParamRequest, body =>
         {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.LogParamRequest, ctx.RequestAborted);
             MlflowValidation.ValidateParam(body.Key, body.Value);
             tracking.LogBatch(new LogBatchRequest(body.RunId, Params: [new Param(body.Key!, body.Value!)]));
-            return Empty();
-        });
-        app.MapPost(Api + "runs/set-tag", async (HttpContext ctx) =>
+        }));
+        app.MapPost(Api + "runs/set-tag", JsonCommand(Json.SetTagRequest, body =>
         {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.SetTagRequest, ctx.RequestAborted);
             MlflowValidation.ValidateRunTag(body.Key, body.Value, MlflowLimits.MaxRunTagValueLength);
             tracking.LogBatch(new LogBatchRequest(body.RunId, Tags: [new Tag(body.Key!, body.Value!)]));
-            return Empty();
-        });
-        app.MapPost(Api + "runs/delete-tag", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.DeleteTagRequest, ctx.RequestAborted);
-            tracking.DeleteTag(body);
-            return Empty();
-        });
+        }));
+        app.MapPost(Api + "runs/delete-tag", JsonCommand(Json.DeleteTagRequest, body => tracking.DeleteTag(body)));
         app.MapPost(Api + "runs/log-batch", async (HttpContext ctx) =>
         {
             var (body, bytes) = await ReadJsonAsync(ctx.Request, Json.LogBatchRequest, ctx.RequestAborted);
@@ -135,14 +79,9 @@ internal static class ApiEndpoints
             tracking.LogBatch(body);
             return Empty();
         });
-        app.MapPost(Api + "runs/log-inputs", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.LogInputsRequest, ctx.RequestAborted);
-            tracking.LogInputs(body);
-            return Empty();
-        });
-        app.MapGet(Api + "metrics/get-history", (HttpContext ctx) =>
-            Ok(tracking.GetMetricHistory(Query(ctx.Request, "run_id") ?? Query(ctx.Request, "run_uuid"), Query(ctx.Request, "metric_key"), QueryLong(ctx.Request, "max_results"), Query(ctx.Request, "page_token")), Json.MetricHistoryResponse));
+        app.MapPost(Api + "runs/log-inputs", JsonCommand(Json.LogInputsRequest, body => tracking.LogInputs(body)));
+        app.MapGet(Api + "metrics/get-history", QueryCall(request =>
+            tracking.GetMetricHistory(Query(request, "run_id") ?? Query(request, "run_uuid"), Query(request, "metric_key"), QueryLong(request, "max_results"), Query(request, "page_token")), Json.MetricHistoryResponse));
         app.MapGet(Api + "artifacts/list", (HttpContext ctx) =>
         {
             // The tracking API's listing: paths relative to the run's artifact root (not base names), plus root_uri.
@@ -157,85 +96,29 @@ internal static class ApiEndpoints
 
     private static void MapRegistry(IEndpointRouteBuilder app, RegistryStore registry)
     {
-        app.MapPost(Api + "registered-models/create", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.CreateRegisteredModelRequest, ctx.RequestAborted);
-            return Ok(new RegisteredModelResponse(registry.CreateRegisteredModel(body)), Json.RegisteredModelResponse);
-        });
-        app.MapGet(Api + "registered-models/get", (HttpContext ctx) =>
-            Ok(new RegisteredModelResponse(registry.GetRegisteredModel(Query(ctx.Request, "name"))), Json.RegisteredModelResponse));
-        app.MapGet(Api + "registered-models/search", (HttpContext ctx) =>
-            Ok(registry.SearchRegisteredModels(Query(ctx.Request, "filter"), QueryLong(ctx.Request, "max_results"), QueryAll(ctx.Request, "order_by"), Query(ctx.Request, "page_token")), Json.SearchRegisteredModelsResponse));
-        app.MapMethods(Api + "registered-models/update", ["PATCH"], async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.UpdateRegisteredModelRequest, ctx.RequestAborted);
-            return Ok(new RegisteredModelResponse(registry.UpdateRegisteredModel(body)), Json.RegisteredModelResponse);
-        });
-        app.MapDelete(Api + "registered-models/delete", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.RegisteredModelNameRequest, ctx.RequestAborted);
-            registry.DeleteRegisteredModel(body.Name);
-            return Empty();
-        });
-        app.MapPost(Api + "registered-models/set-tag", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.SetRegisteredModelTagRequest, ctx.RequestAborted);
-            registry.SetRegisteredModelTag(body);
-            return Empty();
-        });
-        app.MapDelete(Api + "registered-models/delete-tag", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.DeleteRegisteredModelTagRequest, ctx.RequestAborted);
-            registry.DeleteRegisteredModelTag(body);
-            return Empty();
-        });
-        app.MapPost(Api + "registered-models/alias", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.SetModelAliasRequest, ctx.RequestAborted);
-            registry.SetAlias(body);
-            return Empty();
-        });
-        app.MapDelete(Api + "registered-models/alias", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.DeleteModelAliasRequest, ctx.RequestAborted);
-            registry.DeleteAlias(body);
-            return Empty();
-        });
-        app.MapGet(Api + "registered-models/alias", (HttpContext ctx) =>
-            Ok(new ModelVersionResponse(registry.GetVersionByAlias(Query(ctx.Request, "name"), Query(ctx.Request, "alias"))), Json.ModelVersionResponse));
+        app.MapPost(Api + "registered-models/create", JsonCall(Json.CreateRegisteredModelRequest, body => new RegisteredModelResponse(registry.CreateRegisteredModel(body)), Json.RegisteredModelResponse));
+        app.MapGet(Api + "registered-models/get", QueryCall(request =>
+            new RegisteredModelResponse(registry.GetRegisteredModel(Query(request, "name"))), Json.RegisteredModelResponse));
+        app.MapGet(Api + "registered-models/search", QueryCall(request =>
+            registry.SearchRegisteredModels(Query(request, "filter"), QueryLong(request, "max_results"), QueryAll(request, "order_by"), Query(request, "page_token")), Json.SearchRegisteredModelsResponse));
+        app.MapMethods(Api + "registered-models/update", ["PATCH"], JsonCall(Json.UpdateRegisteredModelRequest, body => new RegisteredModelResponse(registry.UpdateRegisteredModel(body)), Json.RegisteredModelResponse));
+        app.MapDelete(Api + "registered-models/delete", JsonCommand(Json.RegisteredModelNameRequest, body => registry.DeleteRegisteredModel(body.Name)));
+        app.MapPost(Api + "registered-models/set-tag", JsonCommand(Json.SetRegisteredModelTagRequest, body => registry.SetRegisteredModelTag(body)));
+        app.MapDelete(Api + "registered-models/delete-tag", JsonCommand(Json.DeleteRegisteredModelTagRequest, body => registry.DeleteRegisteredModelTag(body)));
+        app.MapPost(Api + "registered-models/alias", JsonCommand(Json.SetModelAliasRequest, body => registry.SetAlias(body)));
+        app.MapDelete(Api + "registered-models/alias", JsonCommand(Json.DeleteModelAliasRequest, body => registry.DeleteAlias(body)));
+        app.MapGet(Api + "registered-models/alias", QueryCall(request =>
+            new ModelVersionResponse(registry.GetVersionByAlias(Query(request, "name"), Query(request, "alias"))), Json.ModelVersionResponse));
 
-        app.MapPost(Api + "model-versions/create", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.CreateModelVersionRequest, ctx.RequestAborted);
-            return Ok(new ModelVersionResponse(registry.CreateModelVersion(body)), Json.ModelVersionResponse);
-        });
-        app.MapGet(Api + "model-versions/get", (HttpContext ctx) =>
-            Ok(new ModelVersionResponse(registry.GetModelVersion(Query(ctx.Request, "name"), Query(ctx.Request, "version"))), Json.ModelVersionResponse));
-        app.MapGet(Api + "model-versions/search", (HttpContext ctx) =>
-            Ok(registry.SearchModelVersions(Query(ctx.Request, "filter"), QueryLong(ctx.Request, "max_results"), QueryAll(ctx.Request, "order_by"), Query(ctx.Request, "page_token")), Json.SearchModelVersionsResponse));
-        app.MapMethods(Api + "model-versions/update", ["PATCH"], async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.UpdateModelVersionRequest, ctx.RequestAborted);
-            return Ok(new ModelVersionResponse(registry.UpdateModelVersion(body)), Json.ModelVersionResponse);
-        });
-        app.MapDelete(Api + "model-versions/delete", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.ModelVersionKeyRequest, ctx.RequestAborted);
-            registry.DeleteModelVersion(body);
-            return Empty();
-        });
-        app.MapPost(Api + "model-versions/set-tag", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.SetModelVersionTagRequest, ctx.RequestAborted);
-            registry.SetModelVersionTag(body);
-            return Empty();
-        });
-        app.MapDelete(Api + "model-versions/delete-tag", async (HttpContext ctx) =>
-        {
-            var (body, _) = await ReadJsonAsync(ctx.Request, Json.DeleteModelVersionTagRequest, ctx.RequestAborted);
-            registry.DeleteModelVersionTag(body);
-            return Empty();
-        });
+        app.MapPost(Api + "model-versions/create", JsonCall(Json.CreateModelVersionRequest, body => new ModelVersionResponse(registry.CreateModelVersion(body)), Json.ModelVersionResponse));
+        app.MapGet(Api + "model-versions/get", QueryCall(request =>
+            new ModelVersionResponse(registry.GetModelVersion(Query(request, "name"), Query(request, "version"))), Json.ModelVersionResponse));
+        app.MapGet(Api + "model-versions/search", QueryCall(request =>
+            registry.SearchModelVersions(Query(request, "filter"), QueryLong(request, "max_results"), QueryAll(request, "order_by"), Query(request, "page_token")), Json.SearchModelVersionsResponse));
+        app.MapMethods(Api + "model-versions/update", ["PATCH"], JsonCall(Json.UpdateModelVersionRequest, body => new ModelVersionResponse(registry.UpdateModelVersion(body)), Json.ModelVersionResponse));
+        app.MapDelete(Api + "model-versions/delete", JsonCommand(Json.ModelVersionKeyRequest, body => registry.DeleteModelVersion(body)));
+        app.MapPost(Api + "model-versions/set-tag", JsonCommand(Json.SetModelVersionTagRequest, body => registry.SetModelVersionTag(body)));
+        app.MapDelete(Api + "model-versions/delete-tag", JsonCommand(Json.DeleteModelVersionTagRequest, body => registry.DeleteModelVersionTag(body)));
     }
 
     private static void MapArtifacts(IEndpointRouteBuilder app, ArtifactStore artifacts)

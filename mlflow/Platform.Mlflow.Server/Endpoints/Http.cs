@@ -73,6 +73,28 @@ internal static class Http
 
     public static IResult Empty() => Results.Json(new EmptyResponse(), Json.EmptyResponse);
 
+    /// <summary>A handler that reads a JSON body, passes it to <paramref name="call"/> and answers its result as JSON.</summary>
+    public static Func<HttpContext, Task<IResult>> JsonCall<TRequest, TResponse>(
+        JsonTypeInfo<TRequest> request, Func<TRequest, TResponse> call, JsonTypeInfo<TResponse> response) =>
+        async ctx =>
+        {
+            var (body, _) = await ReadJsonAsync(ctx.Request, request, ctx.RequestAborted).ConfigureAwait(false);
+            return Ok(call(body), response);
+        };
+
+    /// <summary>A handler that reads a JSON body, passes it to <paramref name="command"/> and answers MLflow's empty object.</summary>
+    public static Func<HttpContext, Task<IResult>> JsonCommand<TRequest>(JsonTypeInfo<TRequest> request, Action<TRequest> command) =>
+        async ctx =>
+        {
+            var (body, _) = await ReadJsonAsync(ctx.Request, request, ctx.RequestAborted).ConfigureAwait(false);
+            command(body);
+            return Empty();
+        };
+
+    /// <summary>A handler that answers <paramref name="call"/>'s result on the request (its query string) as JSON.</summary>
+    public static Func<HttpContext, IResult> QueryCall<TResponse>(Func<HttpRequest, TResponse> call, JsonTypeInfo<TResponse> response) =>
+        ctx => Ok(call(ctx.Request), response);
+
     public static async Task WriteErrorAsync(HttpResponse response, string errorCode, string message, int? statusCode = null)
     {
         response.Clear();

@@ -45,9 +45,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     public RegisteredModel UpdateRegisteredModel(UpdateRegisteredModelRequest request)
     {
         MlflowValidation.ValidateModelName(request.Name);
-        return database.Execute((c, t) =>
+        return ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             Exec(c, t, "UPDATE registered_models SET description = $description, last_updated_timestamp = $now WHERE name = $name", ("$description", request.Description), ("$now", Now), ("$name", request.Name));
             return LoadModel(c, t, request.Name!)!;
         });
@@ -56,11 +55,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     public void DeleteRegisteredModel(string? name)
     {
         MlflowValidation.ValidateModelName(name);
-        database.Execute((c, t) =>
+        ExecuteOnModel(name!, (c, t) =>
         {
-            RequireModel(c, t, name!);
             Exec(c, t, "DELETE FROM registered_models WHERE name = $name", ("$name", name));
-            return 0;
         });
     }
 
@@ -87,11 +84,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
             _ => throw MlflowValidation.Invalid("Registered models can only be filtered by name and tags."),
         };
 
-        var models = database.Execute((c, t) => Query(c, t, "SELECT name FROM registered_models", r => r.GetString(0)).Select(n => LoadModel(c, t, n)!).ToList())
-            .Where(m => clauses.All(clause => clause.Matches(Resolve(m, clause.Entity, clause.Key))))
-            .ToList();
-        models.Sort((a, b) => CompareBy(terms, a, b, Resolve, (x, y) => string.CompareOrdinal(x.Name, y.Name)));
-        var (page, next) = PageToken.Page(models, pageToken, max);
+        var models = database.Execute((c, t) => Query(c, t, "SELECT name FROM registered_models", r => r.GetString(0)).Select(n => LoadModel(c, t, n)!).ToList());
+        var (page, next) = SearchResults.FilterOrderPage(models, clauses, terms, Resolve, (x, y) => string.CompareOrdinal(x.Name, y.Name), pageToken, max);
         return new SearchRegisteredModelsResponse { RegisteredModels = page, NextPageToken = next };
     }
 
@@ -99,11 +93,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         MlflowValidation.ValidateTag("registered model tag", request.Key, request.Value, MlflowLimits.MaxRegistryTagValueLength);
-        database.Execute((c, t) =>
+        ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             Exec(c, t, "INSERT OR REPLACE INTO registered_model_tags VALUES ($name, $key, $value)", ("$name", request.Name), ("$key", request.Key), ("$value", request.Value));
-            return 0;
         });
     }
 
@@ -111,11 +103,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         MlflowValidation.RequireNonEmpty("key", request.Key);
-        database.Execute((c, t) =>
+        ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             Exec(c, t, "DELETE FROM registered_model_tags WHERE name = $name AND key = $key", ("$name", request.Name), ("$key", request.Key));
-            return 0;
         });
     }
 
@@ -124,9 +114,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateModelName(request.Name);
         ValidateSource(MlflowValidation.RequireNonEmpty("source", request.Source));
         ValidateTags(request.Tags);
-        return database.Execute((c, t) =>
+        return ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             var version = (long)Scalar(c, t, "SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE name = $name", ("$name", request.Name))!;
             var now = Now;
             Exec(
@@ -156,9 +145,8 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         var number = ParseVersion(request.Version);
-        return database.Execute((c, t) =>
+        return ExecuteOnVersion(request.Name!, number, request.Version, (c, t) =>
         {
-            RequireVersion(c, t, request.Name!, number, request.Version);
             Exec(c, t, "UPDATE model_versions SET description = $description, last_updated_timestamp = $now WHERE name = $name AND version = $version", ("$description", request.Description), ("$now", Now), ("$name", request.Name), ("$version", number));
             return LoadVersion(c, t, request.Name!, number)!;
         });
@@ -168,15 +156,12 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         var number = ParseVersion(request.Version);
-        database.Execute((c, t) =>
+        ExecuteOnVersion(request.Name!, number, request.Version, (c, t) =>
         {
-            RequireVersion(c, t, request.Name!, number, request.Version);
-
             // The row stays (marked deleted) so version numbers are never reused; its aliases and tags go.
             Exec(c, t, "UPDATE model_versions SET deleted = 1, last_updated_timestamp = $now WHERE name = $name AND version = $version", ("$now", Now), ("$name", request.Name), ("$version", number));
             Exec(c, t, "DELETE FROM registered_model_aliases WHERE name = $name AND version = $version", ("$name", request.Name), ("$version", number));
             Exec(c, t, "DELETE FROM model_version_tags WHERE name = $name AND version = $version", ("$name", request.Name), ("$version", number));
-            return 0;
         });
     }
 
@@ -207,15 +192,12 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         };
 
         var versions = database.Execute((c, t) => Query(c, t, "SELECT name, version FROM model_versions WHERE deleted = 0", r => (r.GetString(0), r.GetInt64(1)))
-                .Select(key => LoadVersion(c, t, key.Item1, key.Item2)!).ToList())
-            .Where(v => clauses.All(clause => clause.Matches(Resolve(v, clause.Entity, clause.Key))))
-            .ToList();
-        versions.Sort((a, b) => CompareBy(terms, a, b, Resolve, (x, y) =>
+                .Select(key => LoadVersion(c, t, key.Item1, key.Item2)!).ToList());
+        var (page, next) = SearchResults.FilterOrderPage(versions, clauses, terms, Resolve, (x, y) =>
         {
             var byName = string.CompareOrdinal(x.Name, y.Name);
             return byName != 0 ? byName : long.Parse(y.Version, CultureInfo.InvariantCulture).CompareTo(long.Parse(x.Version, CultureInfo.InvariantCulture));
-        }));
-        var (page, next) = PageToken.Page(versions, pageToken, max);
+        }, pageToken, max);
         return new SearchModelVersionsResponse { ModelVersions = page, NextPageToken = next };
     }
 
@@ -224,11 +206,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateModelName(request.Name);
         var number = ParseVersion(request.Version);
         MlflowValidation.ValidateTag("model version tag", request.Key, request.Value, MlflowLimits.MaxRegistryTagValueLength);
-        database.Execute((c, t) =>
+        ExecuteOnVersion(request.Name!, number, request.Version, (c, t) =>
         {
-            RequireVersion(c, t, request.Name!, number, request.Version);
             Exec(c, t, "INSERT OR REPLACE INTO model_version_tags VALUES ($name, $version, $key, $value)", ("$name", request.Name), ("$version", number), ("$key", request.Key), ("$value", request.Value));
-            return 0;
         });
     }
 
@@ -237,11 +217,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateModelName(request.Name);
         var number = ParseVersion(request.Version);
         MlflowValidation.RequireNonEmpty("key", request.Key);
-        database.Execute((c, t) =>
+        ExecuteOnVersion(request.Name!, number, request.Version, (c, t) =>
         {
-            RequireVersion(c, t, request.Name!, number, request.Version);
             Exec(c, t, "DELETE FROM model_version_tags WHERE name = $name AND version = $version AND key = $key", ("$name", request.Name), ("$version", number), ("$key", request.Key));
-            return 0;
         });
     }
 
@@ -250,13 +228,11 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
         MlflowValidation.ValidateModelName(request.Name);
         MlflowValidation.ValidateAlias(request.Alias);
         var number = ParseVersion(request.Version);
-        database.Execute((c, t) =>
+        ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             RequireVersion(c, t, request.Name!, number, request.Version);
             Exec(c, t, "INSERT OR REPLACE INTO registered_model_aliases VALUES ($name, $alias, $version)", ("$name", request.Name), ("$alias", request.Alias), ("$version", number));
             Exec(c, t, "UPDATE registered_models SET last_updated_timestamp = $now WHERE name = $name", ("$now", Now), ("$name", request.Name));
-            return 0;
         });
     }
 
@@ -264,11 +240,9 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(request.Name);
         MlflowValidation.RequireNonEmpty("alias", request.Alias);
-        database.Execute((c, t) =>
+        ExecuteOnModel(request.Name!, (c, t) =>
         {
-            RequireModel(c, t, request.Name!);
             Exec(c, t, "DELETE FROM registered_model_aliases WHERE name = $name AND alias = $alias", ("$name", request.Name), ("$alias", request.Alias));
-            return 0;
         });
     }
 
@@ -276,28 +250,13 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
     {
         MlflowValidation.ValidateModelName(name);
         MlflowValidation.RequireNonEmpty("alias", alias);
-        return database.Execute((c, t) =>
+        return ExecuteOnModel(name!, (c, t) =>
         {
-            RequireModel(c, t, name!);
             var version = Scalar(c, t, "SELECT version FROM registered_model_aliases WHERE name = $name AND alias = $alias", ("$name", name), ("$alias", alias));
             return version is long number
                 ? LoadVersion(c, t, name!, number)!
                 : throw MlflowValidation.Invalid($"Registered model alias {alias} not found.");
         });
-    }
-
-    private static int CompareBy<T>(List<OrderTerm> terms, T a, T b, Func<T, FilterEntity, string, object?> resolve, Comparison<T> fallback)
-    {
-        foreach (var term in terms)
-        {
-            var result = term.Compare(resolve(a, term.Entity, term.Key), resolve(b, term.Entity, term.Key));
-            if (result != 0)
-            {
-                return result;
-            }
-        }
-
-        return fallback(a, b);
     }
 
     /// <summary>MLflow's source rules: an absolute URI with a scheme, no '..' segments, no local file paths.</summary>
@@ -330,6 +289,32 @@ internal sealed class RegistryStore(SqliteDatabase database, TimeProvider time)
             ? number
             : throw MlflowValidation.Invalid($"Model version must be a positive integer, got '{version}'.");
     }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction once the registered model is known to exist.</summary>
+    private T ExecuteOnModel<T>(string name, Func<SqliteConnection, SqliteTransaction?, T> work) => database.Execute((c, t) =>
+    {
+        RequireModel(c, t, name);
+        return work(c, t);
+    });
+
+    private void ExecuteOnModel(string name, Action<SqliteConnection, SqliteTransaction?> work) => database.Execute((c, t) =>
+    {
+        RequireModel(c, t, name);
+        work(c, t);
+    });
+
+    /// <summary>Runs <paramref name="work"/> in one transaction once the (not deleted) model version is known to exist.</summary>
+    private T ExecuteOnVersion<T>(string name, long version, string? versionText, Func<SqliteConnection, SqliteTransaction?, T> work) => database.Execute((c, t) =>
+    {
+        RequireVersion(c, t, name, version, versionText);
+        return work(c, t);
+    });
+
+    private void ExecuteOnVersion(string name, long version, string? versionText, Action<SqliteConnection, SqliteTransaction?> work) => database.Execute((c, t) =>
+    {
+        RequireVersion(c, t, name, version, versionText);
+        work(c, t);
+    });
 
     private static void RequireModel(SqliteConnection c, SqliteTransaction? t, string name)
     {

@@ -35,7 +35,6 @@ internal sealed class SqliteDatabase : IDisposable
             }
 
             Exec(connection, transaction, $"PRAGMA user_version = {SchemaVersion};");
-            return 0;
         });
     }
 
@@ -55,6 +54,13 @@ internal sealed class SqliteDatabase : IDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>Runs <paramref name="work"/>, which answers nothing, alone inside a transaction committed when it returns.</summary>
+    public void Execute(Action<SqliteConnection, SqliteTransaction?> work) => Execute((connection, transaction) =>
+    {
+        work(connection, transaction);
+        return 0;
+    });
 
     public void Dispose()
     {

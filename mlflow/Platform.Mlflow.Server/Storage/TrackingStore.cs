@@ -33,8 +33,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         {
             Exec(c, t, "INSERT INTO experiments VALUES (0, $name, $loc, 'active', $now, $now)", ("$name", DefaultExperimentName), ("$loc", ArtifactLocation.ProxyScheme + ":/0"), ("$now", Now));
         }
-
-        return 0;
     });
 
     public string CreateExperiment(CreateExperimentRequest request)
@@ -110,24 +108,12 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         };
 
         var experiments = database.Execute((c, t) => LoadExperiments(c, t, ""))
-            .Where(e => InView(e.LifecycleStage, request.ViewType))
-            .Where(e => clauses.All(clause => clause.Matches(Resolve(e, clause.Entity, clause.Key))))
-            .ToList();
-        experiments.Sort((a, b) =>
+            .Where(e => InView(e.LifecycleStage, request.ViewType));
+        var (page, next) = SearchResults.FilterOrderPage(experiments, clauses, orderBy, Resolve, (a, b) =>
         {
-            foreach (var term in orderBy)
-            {
-                var result = term.Compare(Resolve(a, term.Entity, term.Key), Resolve(b, term.Entity, term.Key));
-                if (result != 0)
-                {
-                    return result;
-                }
-            }
-
             var byCreation = Nullable.Compare(b.CreationTime, a.CreationTime);
             return byCreation != 0 ? byCreation : long.Parse(b.ExperimentId, CultureInfo.InvariantCulture).CompareTo(long.Parse(a.ExperimentId, CultureInfo.InvariantCulture));
-        });
-        var (page, next) = PageToken.Page(experiments, request.PageToken, maxResults);
+        }, request.PageToken, maxResults);
         return new SearchExperimentsResponse { Experiments = page, NextPageToken = next };
     }
 
@@ -139,7 +125,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
         {
             RequireActiveExperiment(c, t, id, request.ExperimentId);
             Exec(c, t, "INSERT OR REPLACE INTO experiment_tags VALUES ($id, $key, $value)", ("$id", id), ("$key", request.Key), ("$value", request.Value));
-            return 0;
         });
     }
 
@@ -158,7 +143,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
             var target = delete ? Deleted : Active;
             Exec(c, t, "UPDATE experiments SET lifecycle_stage = $stage, last_update_time = $now WHERE experiment_id = $id", ("$stage", target), ("$now", Now), ("$id", id));
             Exec(c, t, "UPDATE runs SET lifecycle_stage = $stage WHERE experiment_id = $id", ("$stage", target), ("$id", id));
-            return 0;
         });
     }
 
@@ -237,7 +221,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
             }
 
             Exec(c, t, "UPDATE runs SET lifecycle_stage = $stage WHERE run_id = $id", ("$stage", delete ? Deleted : Active), ("$id", runId));
-            return 0;
         });
     }
 
@@ -266,25 +249,12 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
             .SelectMany(id => Query(c, t, "SELECT run_id FROM runs WHERE experiment_id = $id", r => r.GetString(0), ("$id", id)))
             .Select(id => LoadRun(c, t, id)!)
             .ToList());
-        var matching = runs
-            .Where(r => InView(r.Info.LifecycleStage, request.RunViewType))
-            .Where(r => clauses.All(clause => clause.Matches(ResolveRunValue(r, clause.Entity, clause.Key))))
-            .ToList();
-        matching.Sort((a, b) =>
+        var inView = runs.Where(r => InView(r.Info.LifecycleStage, request.RunViewType));
+        var (page, next) = SearchResults.FilterOrderPage(inView, clauses, orderBy, ResolveRunValue, (a, b) =>
         {
-            foreach (var term in orderBy)
-            {
-                var result = term.Compare(ResolveRunValue(a, term.Entity, term.Key), ResolveRunValue(b, term.Entity, term.Key));
-                if (result != 0)
-                {
-                    return result;
-                }
-            }
-
             var byStart = Nullable.Compare(b.Info.StartTime, a.Info.StartTime);
             return byStart != 0 ? byStart : string.CompareOrdinal(a.Info.RunId, b.Info.RunId);
-        });
-        var (page, next) = PageToken.Page(matching, request.PageToken, maxResults);
+        }, request.PageToken, maxResults);
         return new SearchRunsResponse { Runs = page, NextPageToken = next };
     }
 
@@ -350,8 +320,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
                     Exec(c, t, "UPDATE runs SET run_name = $value WHERE run_id = $run", ("$run", request.RunId), ("$value", tag.Value));
                 }
             }
-
-            return 0;
         });
     }
 
@@ -366,8 +334,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
             {
                 throw new MlflowResourceNotFoundException($"No tag with name: {request.Key} in run with id {request.RunId}");
             }
-
-            return 0;
         });
     }
 
@@ -396,8 +362,6 @@ internal sealed class TrackingStore(SqliteDatabase database, TimeProvider time)
                     ("$run", request.RunId), ("$name", d.Name), ("$digest", d.Digest), ("$type", d.SourceType), ("$source", d.Source),
                     ("$schema", d.Schema), ("$profile", d.Profile), ("$tags", JsonSerializer.Serialize((input.Tags ?? []).ToList(), MlflowJsonContext.Default.ListTag)));
             }
-
-            return 0;
         });
     }
 
