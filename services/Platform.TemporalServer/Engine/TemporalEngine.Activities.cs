@@ -242,25 +242,11 @@ internal sealed partial class TemporalEngine
 
     private (Execution Run, ActivityRecord Activity) GetStartedActivity(ByteString taskToken)
     {
-        var token = TaskToken.Parse(taskToken);
-        if (token.Kind != TaskKind.Activity)
-        {
-            throw RpcErrors.InvalidArgument("Task token is not an activity task token.");
-        }
-
-        if (!_runs.TryGetValue(token.Id, out var run))
-        {
-            throw RpcErrors.NotFound("Activity task not found.");
-        }
-
-        if (!run.IsOpen)
-        {
-            throw RpcErrors.WorkflowAlreadyCompleted();
-        }
-
+        const string NotFound = "Activity task not found.";
+        var (run, token) = GetOpenRunForTaskToken(taskToken, TaskKind.Activity, NotFound);
         if (!run.State.Activities.TryGetValue(token.Key, out var activity) || activity.Attempt != token.Attempt || activity.State != ActivityState.Started)
         {
-            throw RpcErrors.NotFound("Activity task not found.");
+            throw RpcErrors.NotFound(NotFound);
         }
 
         return (run, activity);

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Temporalio.Api.Command.V1;
 using Temporalio.Api.Common.V1;
 using Temporalio.Api.Enums.V1;
@@ -126,52 +127,43 @@ internal sealed partial class TemporalEngine
 
         MarkDirty(parent);
         var startedEventId = record.StartedEventId > 0 ? record.StartedEventId : FindChildStartedEventId(parent, record.InitiatedEventId);
-        var execution = new WorkflowExecution { WorkflowId = child.WorkflowId, RunId = child.RunId };
-        var type = new WorkflowType { Name = child.State.WorkflowType };
         var closeEvent = child.History[^1];
         HistoryEvent notification;
+        IMessage attributes;
         switch (status)
         {
             case WorkflowExecutionStatus.Completed:
                 notification = NewEvent(EventType.ChildWorkflowExecutionCompleted);
-                notification.ChildWorkflowExecutionCompletedEventAttributes = new ChildWorkflowExecutionCompletedEventAttributes
+                attributes = notification.ChildWorkflowExecutionCompletedEventAttributes = new ChildWorkflowExecutionCompletedEventAttributes
                 {
-                    Result = closeEvent.WorkflowExecutionCompletedEventAttributes?.Result, Namespace = child.Namespace, WorkflowExecution = execution,
-                    WorkflowType = type, InitiatedEventId = record.InitiatedEventId, StartedEventId = startedEventId,
+                    Result = closeEvent.WorkflowExecutionCompletedEventAttributes?.Result,
                 };
                 break;
             case WorkflowExecutionStatus.Failed:
                 notification = NewEvent(EventType.ChildWorkflowExecutionFailed);
-                notification.ChildWorkflowExecutionFailedEventAttributes = new ChildWorkflowExecutionFailedEventAttributes
+                attributes = notification.ChildWorkflowExecutionFailedEventAttributes = new ChildWorkflowExecutionFailedEventAttributes
                 {
-                    Failure = closeEvent.WorkflowExecutionFailedEventAttributes?.Failure, Namespace = child.Namespace, WorkflowExecution = execution,
-                    WorkflowType = type, InitiatedEventId = record.InitiatedEventId, StartedEventId = startedEventId,
+                    Failure = closeEvent.WorkflowExecutionFailedEventAttributes?.Failure,
                     RetryState = closeEvent.WorkflowExecutionFailedEventAttributes?.RetryState ?? RetryState.RetryPolicyNotSet,
                 };
                 break;
             case WorkflowExecutionStatus.Canceled:
                 notification = NewEvent(EventType.ChildWorkflowExecutionCanceled);
-                notification.ChildWorkflowExecutionCanceledEventAttributes = new ChildWorkflowExecutionCanceledEventAttributes
+                attributes = notification.ChildWorkflowExecutionCanceledEventAttributes = new ChildWorkflowExecutionCanceledEventAttributes
                 {
-                    Details = closeEvent.WorkflowExecutionCanceledEventAttributes?.Details, Namespace = child.Namespace, WorkflowExecution = execution,
-                    WorkflowType = type, InitiatedEventId = record.InitiatedEventId, StartedEventId = startedEventId,
+                    Details = closeEvent.WorkflowExecutionCanceledEventAttributes?.Details,
                 };
                 break;
             case WorkflowExecutionStatus.TimedOut:
                 notification = NewEvent(EventType.ChildWorkflowExecutionTimedOut);
-                notification.ChildWorkflowExecutionTimedOutEventAttributes = new ChildWorkflowExecutionTimedOutEventAttributes
+                attributes = notification.ChildWorkflowExecutionTimedOutEventAttributes = new ChildWorkflowExecutionTimedOutEventAttributes
                 {
-                    Namespace = child.Namespace, WorkflowExecution = execution, WorkflowType = type, InitiatedEventId = record.InitiatedEventId,
-                    StartedEventId = startedEventId, RetryState = RetryState.Timeout,
+                    RetryState = RetryState.Timeout,
                 };
                 break;
             case WorkflowExecutionStatus.Terminated:
                 notification = NewEvent(EventType.ChildWorkflowExecutionTerminated);
-                notification.ChildWorkflowExecutionTerminatedEventAttributes = new ChildWorkflowExecutionTerminatedEventAttributes
-                {
-                    Namespace = child.Namespace, WorkflowExecution = execution, WorkflowType = type, InitiatedEventId = record.InitiatedEventId,
-                    StartedEventId = startedEventId,
-                };
+                attributes = notification.ChildWorkflowExecutionTerminatedEventAttributes = new ChildWorkflowExecutionTerminatedEventAttributes();
                 break;
             case WorkflowExecutionStatus.Unspecified:
             case WorkflowExecutionStatus.Running:
@@ -180,7 +172,23 @@ internal sealed partial class TemporalEngine
                 return;
         }
 
+        SetChildIdentity(attributes, child, record.InitiatedEventId, startedEventId);
         AppendForWorkflow(parent, notification);
+    }
+
+    /// <summary>
+    /// Fills the fields every child-closed attributes message has (namespace, execution, type, initiated and started IDs).
+    /// The five generated message classes share those fields by name but no C# interface, so they are set through the
+    /// message descriptor.
+    /// </summary>
+    private static void SetChildIdentity(IMessage attributes, Execution child, long initiatedEventId, long startedEventId)
+    {
+        var fields = attributes.Descriptor.Fields;
+        fields["namespace"].Accessor.SetValue(attributes, child.Namespace);
+        fields["workflow_execution"].Accessor.SetValue(attributes, new WorkflowExecution { WorkflowId = child.WorkflowId, RunId = child.RunId });
+        fields["workflow_type"].Accessor.SetValue(attributes, new WorkflowType { Name = child.State.WorkflowType });
+        fields["initiated_event_id"].Accessor.SetValue(attributes, initiatedEventId);
+        fields["started_event_id"].Accessor.SetValue(attributes, startedEventId);
     }
 
     private static long FindChildStartedEventId(Execution parent, long initiatedEventId) =>

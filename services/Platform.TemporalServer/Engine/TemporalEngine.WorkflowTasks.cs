@@ -102,25 +102,11 @@ internal sealed partial class TemporalEngine
 
     private (Execution Run, TaskToken Token) GetStartedWorkflowTask(ByteString taskToken)
     {
-        var token = TaskToken.Parse(taskToken);
-        if (token.Kind != TaskKind.Workflow)
-        {
-            throw RpcErrors.InvalidArgument("Task token is not a workflow task token.");
-        }
-
-        if (!_runs.TryGetValue(token.Id, out var run))
-        {
-            throw RpcErrors.NotFound("Workflow task not found.");
-        }
-
-        if (!run.IsOpen)
-        {
-            throw RpcErrors.WorkflowAlreadyCompleted();
-        }
-
+        const string NotFound = "Workflow task not found.";
+        var (run, token) = GetOpenRunForTaskToken(taskToken, TaskKind.Workflow, NotFound);
         if (run.State.WorkflowTask != WorkflowTaskState.Started || run.State.WorkflowTaskScheduledEventId != token.Key)
         {
-            throw RpcErrors.NotFound("Workflow task not found.");
+            throw RpcErrors.NotFound(NotFound);
         }
 
         return (run, token);

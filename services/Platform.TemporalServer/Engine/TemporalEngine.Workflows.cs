@@ -10,7 +10,7 @@ using Temporalio.Api.WorkflowService.V1;
 namespace Platform.TemporalServer.Engine;
 
 /// <summary>Everything needed to create a run, whatever started it (client, child, continue-as-new, retry, schedule).</summary>
-internal sealed class RunStart
+internal sealed record RunStart
 {
     public required string Namespace { get; init; }
 
@@ -66,15 +66,7 @@ internal sealed class RunStart
 
     public string? CronSchedule { get; init; }
 
-    public RunStart WithStartDelay(TimeSpan delay) => new()
-    {
-        Namespace = Namespace, WorkflowId = WorkflowId, WorkflowType = WorkflowType, TaskQueue = TaskQueue, Input = Input,
-        ExecutionTimeout = ExecutionTimeout, RunTimeout = RunTimeout, TaskTimeout = TaskTimeout, RequestId = RequestId, Identity = Identity,
-        RetryPolicy = RetryPolicy, Attempt = Attempt, Memo = Memo, SearchAttributes = SearchAttributes, Header = Header, StartDelay = delay,
-        FirstRunId = FirstRunId, ContinuedFromRunId = ContinuedFromRunId, Initiator = Initiator, ContinuedFailure = ContinuedFailure,
-        LastCompletionResult = LastCompletionResult, ExecutionDeadline = ExecutionDeadline, Parent = Parent, ParentInitiatedEventId = ParentInitiatedEventId,
-        ParentClosePolicy = ParentClosePolicy, ScheduleId = ScheduleId, CronSchedule = CronSchedule,
-    };
+    public RunStart WithStartDelay(TimeSpan delay) => this with { StartDelay = delay };
 }
 
 internal sealed partial class TemporalEngine

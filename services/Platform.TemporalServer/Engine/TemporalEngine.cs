@@ -200,6 +200,24 @@ internal sealed partial class TemporalEngine : IDisposable
         return run.IsOpen ? run : throw RpcErrors.WorkflowAlreadyCompleted();
     }
 
+    /// <summary>Parses a worker's task token and finds its open run; <paramref name="notFound"/> names the task kind in errors.</summary>
+    private (Execution Run, TaskToken Token) GetOpenRunForTaskToken(ByteString taskToken, TaskKind kind, string notFound)
+    {
+        var token = TaskToken.Parse(taskToken);
+        if (token.Kind != kind)
+        {
+            var expected = kind switch { TaskKind.Activity => "an activity", TaskKind.Workflow => "a workflow", _ => "a query" };
+            throw RpcErrors.InvalidArgument($"Task token is not {expected} task token.");
+        }
+
+        if (!_runs.TryGetValue(token.Id, out var run))
+        {
+            throw RpcErrors.NotFound(notFound);
+        }
+
+        return run.IsOpen ? (run, token) : throw RpcErrors.WorkflowAlreadyCompleted();
+    }
+
     private HistoryEvent NewEvent(EventType type) => new() { EventType = type, EventTime = Timestamp.FromDateTime(Now) };
 
     private HistoryEvent Append(Execution execution, HistoryEvent historyEvent)

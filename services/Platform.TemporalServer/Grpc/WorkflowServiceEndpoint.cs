@@ -143,23 +143,14 @@ internal class WorkflowServiceEndpoint(TemporalEngine engine)
     public virtual Task<SignalWithStartWorkflowExecutionResponse> SignalWithStartWorkflowExecution(SignalWithStartWorkflowExecutionRequest request, ServerCallContext context) =>
         Task.FromResult(engine.SignalWithStartWorkflowExecution(request));
 
-    public virtual Task<SignalWorkflowExecutionResponse> SignalWorkflowExecution(SignalWorkflowExecutionRequest request, ServerCallContext context)
-    {
-        engine.SignalWorkflowExecution(request);
-        return Task.FromResult(new SignalWorkflowExecutionResponse());
-    }
+    public virtual Task<SignalWorkflowExecutionResponse> SignalWorkflowExecution(SignalWorkflowExecutionRequest request, ServerCallContext context) =>
+        Acknowledge<SignalWorkflowExecutionResponse>(() => engine.SignalWorkflowExecution(request));
 
-    public virtual Task<RequestCancelWorkflowExecutionResponse> RequestCancelWorkflowExecution(RequestCancelWorkflowExecutionRequest request, ServerCallContext context)
-    {
-        engine.RequestCancelWorkflowExecution(request);
-        return Task.FromResult(new RequestCancelWorkflowExecutionResponse());
-    }
+    public virtual Task<RequestCancelWorkflowExecutionResponse> RequestCancelWorkflowExecution(RequestCancelWorkflowExecutionRequest request, ServerCallContext context) =>
+        Acknowledge<RequestCancelWorkflowExecutionResponse>(() => engine.RequestCancelWorkflowExecution(request));
 
-    public virtual Task<TerminateWorkflowExecutionResponse> TerminateWorkflowExecution(TerminateWorkflowExecutionRequest request, ServerCallContext context)
-    {
-        engine.TerminateWorkflowExecution(request);
-        return Task.FromResult(new TerminateWorkflowExecutionResponse());
-    }
+    public virtual Task<TerminateWorkflowExecutionResponse> TerminateWorkflowExecution(TerminateWorkflowExecutionRequest request, ServerCallContext context) =>
+        Acknowledge<TerminateWorkflowExecutionResponse>(() => engine.TerminateWorkflowExecution(request));
 
     public virtual Task<DescribeWorkflowExecutionResponse> DescribeWorkflowExecution(DescribeWorkflowExecutionRequest request, ServerCallContext context) =>
         Task.FromResult(engine.DescribeWorkflowExecution(request));
@@ -173,11 +164,8 @@ internal class WorkflowServiceEndpoint(TemporalEngine engine)
     public virtual Task<RespondWorkflowTaskCompletedResponse> RespondWorkflowTaskCompleted(RespondWorkflowTaskCompletedRequest request, ServerCallContext context) =>
         Task.FromResult(engine.RespondWorkflowTaskCompleted(request));
 
-    public virtual Task<RespondWorkflowTaskFailedResponse> RespondWorkflowTaskFailed(RespondWorkflowTaskFailedRequest request, ServerCallContext context)
-    {
-        engine.RespondWorkflowTaskFailed(request);
-        return Task.FromResult(new RespondWorkflowTaskFailedResponse());
-    }
+    public virtual Task<RespondWorkflowTaskFailedResponse> RespondWorkflowTaskFailed(RespondWorkflowTaskFailedRequest request, ServerCallContext context) =>
+        Acknowledge<RespondWorkflowTaskFailedResponse>(() => engine.RespondWorkflowTaskFailed(request));
 
     public virtual Task<PollActivityTaskQueueResponse> PollActivityTaskQueue(PollActivityTaskQueueRequest request, ServerCallContext context) =>
         engine.PollActivityTaskQueueAsync(request, context.CancellationToken);
@@ -191,50 +179,29 @@ internal class WorkflowServiceEndpoint(TemporalEngine engine)
         return Task.FromResult(new RecordActivityTaskHeartbeatByIdResponse { CancelRequested = result.CancelRequested });
     }
 
-    public virtual Task<RespondActivityTaskCompletedResponse> RespondActivityTaskCompleted(RespondActivityTaskCompletedRequest request, ServerCallContext context)
-    {
-        engine.RespondActivityTaskCompleted(request.TaskToken, request.Result, request.Identity);
-        return Task.FromResult(new RespondActivityTaskCompletedResponse());
-    }
+    public virtual Task<RespondActivityTaskCompletedResponse> RespondActivityTaskCompleted(RespondActivityTaskCompletedRequest request, ServerCallContext context) =>
+        Acknowledge<RespondActivityTaskCompletedResponse>(() => engine.RespondActivityTaskCompleted(request.TaskToken, request.Result, request.Identity));
 
-    public virtual Task<RespondActivityTaskCompletedByIdResponse> RespondActivityTaskCompletedById(RespondActivityTaskCompletedByIdRequest request, ServerCallContext context)
-    {
-        engine.RespondActivityTaskCompletedById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId, request.Result, request.Identity);
-        return Task.FromResult(new RespondActivityTaskCompletedByIdResponse());
-    }
+    public virtual Task<RespondActivityTaskCompletedByIdResponse> RespondActivityTaskCompletedById(RespondActivityTaskCompletedByIdRequest request, ServerCallContext context) =>
+        Acknowledge<RespondActivityTaskCompletedByIdResponse>(() => engine.RespondActivityTaskCompletedById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId, request.Result, request.Identity));
 
-    public virtual Task<RespondActivityTaskFailedResponse> RespondActivityTaskFailed(RespondActivityTaskFailedRequest request, ServerCallContext context)
-    {
-        engine.RespondActivityTaskFailed(request.TaskToken, request.Failure, request.LastHeartbeatDetails, request.Identity);
-        return Task.FromResult(new RespondActivityTaskFailedResponse());
-    }
+    public virtual Task<RespondActivityTaskFailedResponse> RespondActivityTaskFailed(RespondActivityTaskFailedRequest request, ServerCallContext context) =>
+        Acknowledge<RespondActivityTaskFailedResponse>(() => engine.RespondActivityTaskFailed(request.TaskToken, request.Failure, request.LastHeartbeatDetails, request.Identity));
 
-    public virtual Task<RespondActivityTaskFailedByIdResponse> RespondActivityTaskFailedById(RespondActivityTaskFailedByIdRequest request, ServerCallContext context)
-    {
-        engine.RespondActivityTaskFailedById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId, request.Failure, request.LastHeartbeatDetails, request.Identity);
-        return Task.FromResult(new RespondActivityTaskFailedByIdResponse());
-    }
+    public virtual Task<RespondActivityTaskFailedByIdResponse> RespondActivityTaskFailedById(RespondActivityTaskFailedByIdRequest request, ServerCallContext context) =>
+        Acknowledge<RespondActivityTaskFailedByIdResponse>(() => engine.RespondActivityTaskFailedById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId, request.Failure, request.LastHeartbeatDetails, request.Identity));
 
-    public virtual Task<RespondActivityTaskCanceledResponse> RespondActivityTaskCanceled(RespondActivityTaskCanceledRequest request, ServerCallContext context)
-    {
-        engine.RespondActivityTaskCanceled(request.TaskToken, request.Details, request.Identity);
-        return Task.FromResult(new RespondActivityTaskCanceledResponse());
-    }
+    public virtual Task<RespondActivityTaskCanceledResponse> RespondActivityTaskCanceled(RespondActivityTaskCanceledRequest request, ServerCallContext context) =>
+        Acknowledge<RespondActivityTaskCanceledResponse>(() => engine.RespondActivityTaskCanceled(request.TaskToken, request.Details, request.Identity));
 
-    public virtual Task<RespondActivityTaskCanceledByIdResponse> RespondActivityTaskCanceledById(RespondActivityTaskCanceledByIdRequest request, ServerCallContext context)
-    {
-        engine.RespondActivityTaskCanceledById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId, request.Details, request.Identity);
-        return Task.FromResult(new RespondActivityTaskCanceledByIdResponse());
-    }
+    public virtual Task<RespondActivityTaskCanceledByIdResponse> RespondActivityTaskCanceledById(RespondActivityTaskCanceledByIdRequest request, ServerCallContext context) =>
+        Acknowledge<RespondActivityTaskCanceledByIdResponse>(() => engine.RespondActivityTaskCanceledById(request.Namespace, request.WorkflowId, request.RunId, request.ActivityId, request.Details, request.Identity));
 
     public virtual Task<QueryWorkflowResponse> QueryWorkflow(QueryWorkflowRequest request, ServerCallContext context) =>
         engine.QueryWorkflowAsync(request, context.CancellationToken);
 
-    public virtual Task<RespondQueryTaskCompletedResponse> RespondQueryTaskCompleted(RespondQueryTaskCompletedRequest request, ServerCallContext context)
-    {
-        engine.RespondQueryTaskCompleted(request);
-        return Task.FromResult(new RespondQueryTaskCompletedResponse());
-    }
+    public virtual Task<RespondQueryTaskCompletedResponse> RespondQueryTaskCompleted(RespondQueryTaskCompletedRequest request, ServerCallContext context) =>
+        Acknowledge<RespondQueryTaskCompletedResponse>(() => engine.RespondQueryTaskCompleted(request));
 
     public virtual Task<UpdateWorkflowExecutionResponse> UpdateWorkflowExecution(UpdateWorkflowExecutionRequest request, ServerCallContext context) =>
         engine.UpdateWorkflowExecutionAsync(request, context.CancellationToken);
@@ -257,26 +224,25 @@ internal class WorkflowServiceEndpoint(TemporalEngine engine)
     public virtual Task<DescribeScheduleResponse> DescribeSchedule(DescribeScheduleRequest request, ServerCallContext context) =>
         Task.FromResult(engine.DescribeSchedule(request));
 
-    public virtual Task<UpdateScheduleResponse> UpdateSchedule(UpdateScheduleRequest request, ServerCallContext context)
-    {
-        engine.UpdateSchedule(request);
-        return Task.FromResult(new UpdateScheduleResponse());
-    }
+    public virtual Task<UpdateScheduleResponse> UpdateSchedule(UpdateScheduleRequest request, ServerCallContext context) =>
+        Acknowledge<UpdateScheduleResponse>(() => engine.UpdateSchedule(request));
 
-    public virtual Task<PatchScheduleResponse> PatchSchedule(PatchScheduleRequest request, ServerCallContext context)
-    {
-        engine.PatchSchedule(request);
-        return Task.FromResult(new PatchScheduleResponse());
-    }
+    public virtual Task<PatchScheduleResponse> PatchSchedule(PatchScheduleRequest request, ServerCallContext context) =>
+        Acknowledge<PatchScheduleResponse>(() => engine.PatchSchedule(request));
 
-    public virtual Task<DeleteScheduleResponse> DeleteSchedule(DeleteScheduleRequest request, ServerCallContext context)
-    {
-        engine.DeleteSchedule(request);
-        return Task.FromResult(new DeleteScheduleResponse());
-    }
+    public virtual Task<DeleteScheduleResponse> DeleteSchedule(DeleteScheduleRequest request, ServerCallContext context) =>
+        Acknowledge<DeleteScheduleResponse>(() => engine.DeleteSchedule(request));
 
     public virtual Task<ListSchedulesResponse> ListSchedules(ListSchedulesRequest request, ServerCallContext context) =>
         Task.FromResult(engine.ListSchedules(request));
+
+    /// <summary>Runs an RPC that returns nothing but its empty response message; errors are thrown synchronously as before.</summary>
+    private static Task<TResponse> Acknowledge<TResponse>(Action command)
+        where TResponse : new()
+    {
+        command();
+        return Task.FromResult(new TResponse());
+    }
 
     /// <summary>Nothing to release: sticky queues are never used.</summary>
     public virtual Task<ShutdownWorkerResponse> ShutdownWorker(ShutdownWorkerRequest request, ServerCallContext context) =>
