@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
-using Platform.Domain.Trading;
 using Platform.Reporting;
 using Spectre.Console;
 
@@ -14,27 +13,21 @@ internal static class BacktestCommands
     public static Command Create()
     {
         var policy = new Option<string>("--policy") { Description = $"Policy: {string.Join(", ", BaselinePolicies.Names)}", Required = true };
-        var data = CommonOptions.Data();
-        var interval = CommonOptions.Interval();
-        var symbol = CommonOptions.Symbol();
-        var from = CommonOptions.From();
-        var to = CommonOptions.To();
-        var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("out/backtest");
-        var trading = new TradingOptionSet();
+        var shared = new BacktestOptionSet();
         var command = new Command("backtest", "Backtest a policy on Binance klines and write metrics.json, trades.csv, equity.csv, charts and summary.md")
         {
-            policy, data, interval, symbol, from, to, seed, output,
+            policy, output,
         };
-        trading.AddTo(command);
+        shared.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var tradedSymbol = parse.GetValue(symbol)!.ToUpperInvariant();
-            var options = trading.Read(parse, tradedSymbol);
-            var chosen = BaselinePolicies.Create(parse.GetValue(policy)!, parse.GetValue(seed));
-            var loaded = DataLoading.Load(parse.GetValue(data)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), [tradedSymbol]);
+            var tradedSymbol = shared.TradedSymbol(parse);
+            var options = shared.Trading.Read(parse, tradedSymbol);
+            var chosen = BaselinePolicies.Create(parse.GetValue(policy)!, parse.GetValue(shared.Seed));
+            var loaded = DataLoading.Load(parse.GetValue(shared.Data)!, shared.KlineInterval(parse), [tradedSymbol]);
             var frame = MarketFrame.Build(loaded.Data, tradedSymbol, [tradedSymbol]);
-            var (start, end) = Range(frame, CommonOptions.ParseTime(parse.GetValue(from), "--from"), CommonOptions.ParseTime(parse.GetValue(to), "--to"));
+            var (start, end) = Range(frame, shared.FromTime(parse), shared.ToTime(parse));
             var result = Backtester.Run(frame, null, chosen, options, start, end);
             var directory = parse.GetValue(output)!;
             BacktestReport.Write(result, options, directory);
@@ -71,6 +64,4 @@ internal static class BacktestCommands
 
         AnsiConsole.Write(table);
     }
-
-    internal static TradingOptions DefaultOptions(string symbol) => new() { Symbol = symbol };
 }

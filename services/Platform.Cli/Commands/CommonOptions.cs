@@ -120,3 +120,40 @@ internal sealed class TradingOptionSet
         return options;
     }
 }
+
+/// <summary>Data, symbol, range, seed and trading costs: the options every backtesting command shares.</summary>
+internal sealed class BacktestOptionSet
+{
+    public Option<string> Data { get; } = CommonOptions.Data();
+
+    public Option<string> Interval { get; } = CommonOptions.Interval();
+
+    public Option<string> Symbol { get; } = CommonOptions.Symbol();
+
+    public Option<string?> From { get; } = CommonOptions.From();
+
+    public Option<string?> To { get; } = CommonOptions.To();
+
+    public Option<int> Seed { get; } = CommonOptions.Seed();
+
+    public TradingOptionSet Trading { get; } = new();
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var option in new Option[] { Data, Interval, Symbol, From, To, Seed })
+        {
+            command.Options.Add(option);
+        }
+
+        Trading.AddTo(command);
+    }
+
+    public string TradedSymbol(ParseResult parse) => parse.GetValue(Symbol)!.ToUpperInvariant();
+
+    public KlineInterval KlineInterval(ParseResult parse) => CommonOptions.ParseInterval(parse.GetValue(Interval)!);
+
+    public DateTimeOffset? FromTime(ParseResult parse) => CommonOptions.ParseTime(parse.GetValue(From), "--from");
+
+    public DateTimeOffset? ToTime(ParseResult parse) => CommonOptions.ParseTime(parse.GetValue(To), "--to");
+}

@@ -17,32 +17,26 @@ internal static class ResearchCommands
 {
     public static Command Create()
     {
-        var data = CommonOptions.Data();
-        var interval = CommonOptions.Interval();
-        var symbol = CommonOptions.Symbol();
-        var from = CommonOptions.From();
-        var to = CommonOptions.To();
-        var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("out/research");
-        var trading = new TradingOptionSet();
+        var shared = new BacktestOptionSet();
         var command = new Command("research", "Research report: validate the data, backtest every baseline policy on one range, compare (default range: the last 12 months of data)")
         {
-            data, interval, symbol, from, to, seed, output,
+            output,
         };
-        trading.AddTo(command);
+        shared.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var tradedSymbol = parse.GetValue(symbol)!.ToUpperInvariant();
-            var options = trading.Read(parse, tradedSymbol);
-            var loaded = DataLoading.Load(parse.GetValue(data)!, CommonOptions.ParseInterval(parse.GetValue(interval)!));
+            var tradedSymbol = shared.TradedSymbol(parse);
+            var options = shared.Trading.Read(parse, tradedSymbol);
+            var loaded = DataLoading.Load(parse.GetValue(shared.Data)!, shared.KlineInterval(parse));
             if (!loaded.Data.Series.ContainsKey(tradedSymbol))
             {
                 throw new ArgumentException($"--symbol: no {tradedSymbol} files in --data (have: {string.Join(", ", loaded.Data.Series.Keys)})");
             }
 
             var frame = MarketFrame.Build(loaded.Data, tradedSymbol, [tradedSymbol]);
-            var end = CommonOptions.ParseTime(parse.GetValue(to), "--to") ?? frame.OpenTime(frame.Length - 1) + frame.Interval.Length;
-            var start = CommonOptions.ParseTime(parse.GetValue(from), "--from") ?? Max(frame.OpenTime(0), end.AddYears(-1));
+            var end = shared.ToTime(parse) ?? frame.OpenTime(frame.Length - 1) + frame.Interval.Length;
+            var start = shared.FromTime(parse) ?? Max(frame.OpenTime(0), end.AddYears(-1));
             var directory = parse.GetValue(output)!;
             Directory.CreateDirectory(directory);
 
@@ -55,7 +49,7 @@ internal static class ResearchCommands
                     var task = ctx.AddTask("backtesting baselines", maxValue: BaselinePolicies.Names.Count);
                     foreach (var name in BaselinePolicies.Names)
                     {
-                        var result = Backtester.Run(frame, null, BaselinePolicies.Create(name, parse.GetValue(seed)), options, start, end);
+                        var result = Backtester.Run(frame, null, BaselinePolicies.Create(name, parse.GetValue(shared.Seed)), options, start, end);
                         BacktestReport.Write(result, options, Path.Combine(directory, name));
                         results.Add(result);
                         task.Increment(1);
