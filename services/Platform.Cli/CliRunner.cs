@@ -1,12 +1,17 @@
-using Platform.Domain.MarketData;
-using Spectre.Console;
+using Platform.Domain;
 
 namespace Platform.Cli;
 
-/// <summary>Turns user errors into one clear message and a non-zero exit code, never a stack trace.</summary>
+/// <summary>
+/// Turns failures into one clear line and an exit code. Invalid requests (the domain's <see cref="InvalidRequestException"/>,
+/// missing files, unreachable services) exit 2 with the message alone; anything else is a bug and exits 1 as an internal
+/// error that names the exception type (PLATFORM_DEBUG=1 prints the stack trace).
+/// </summary>
 internal static class CliRunner
 {
     public const int UserError = 2;
+
+    public const int InternalError = 1;
 
     public static async Task<int> RunAsync(Func<Task<int>> action)
     {
@@ -29,22 +34,21 @@ internal static class CliRunner
         {
             // The useful part of a workflow failure is its innermost cause (an activity's or the workflow's own error).
             WriteError($"workflow failed: {e.GetBaseException().Message}");
-            return 1;
+            return InternalError;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("PLATFORM_DEBUG") is null)
         {
-            WriteError($"{e.GetType().Name}: {e.Message} (set PLATFORM_DEBUG=1 for details)");
-            return 1;
+            WriteError($"internal error ({e.GetType().Name}): {e.Message} — this is a bug; set PLATFORM_DEBUG=1 for the stack trace");
+            return InternalError;
         }
     }
 
     public static int Run(Func<int> action) => RunAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();
 
-    public static void WriteError(string message) =>
-        AnsiConsole.Console.MarkupLineInterpolated(System.Globalization.CultureInfo.InvariantCulture, $"[red]error:[/] {message}");
+    /// <summary>One error line on stderr, so that stdout stays the command's output.</summary>
+    public static void WriteError(string message) => Console.Error.WriteLine($"error: {message}");
 
-    private static bool IsUserError(Exception e) =>
-        e is ArgumentException or FormatException or MarketDataFormatException or FileNotFoundException or DirectoryNotFoundException
-            or UnauthorizedAccessException or KeyNotFoundException or InvalidDataException
-            or Platform.MarketData.BinanceApiException or HttpRequestException;
+    internal static bool IsUserError(Exception e) =>
+        e is InvalidRequestException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+            or InvalidDataException or Platform.MarketData.BinanceApiException or HttpRequestException;
 }

@@ -8,6 +8,9 @@ namespace Platform.Domain;
 /// </summary>
 public class InvalidRequestException : Exception
 {
+    /// <summary>The failure type an invalid request carries across processes (Temporal application failures).</summary>
+    public const string ErrorType = "InvalidRequest";
+
     public InvalidRequestException()
         : this("invalid request")
     {

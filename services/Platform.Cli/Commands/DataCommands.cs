@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Platform.Domain;
 using Platform.Domain.MarketData;
 using Platform.MarketData;
 using Platform.Reporting;
@@ -39,19 +40,19 @@ internal static class DataCommands
             var end = CommonOptions.ParseTime(parse.GetValue(to), "--to")!.Value;
             if (end <= start)
             {
-                throw new ArgumentException("--to must be after --from");
+                throw new InvalidRequestException("--to must be after --from");
             }
 
             var kind = parse.GetValue(source);
             if (kind is not ("vision" or "rest"))
             {
-                throw new ArgumentException($"--source: '{kind}' is not 'vision' or 'rest'");
+                throw new InvalidRequestException($"--source: '{kind}' is not 'vision' or 'rest'");
             }
 
             Uri? custom = null;
             if (parse.GetValue(baseUrl) is { } url && !Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out custom))
             {
-                throw new ArgumentException($"--base-url: '{url}' is not an absolute URL");
+                throw new InvalidRequestException($"--base-url: '{url}' is not an absolute URL");
             }
 
             var klineInterval = CommonOptions.ParseInterval(parse.GetValue(interval)!);
@@ -96,7 +97,7 @@ internal static class DataCommands
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var wanted = parse.GetValue(symbols)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).ToList();
-            var loaded = DataLoading.Load(parse.GetValue(dataOption)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), wanted);
+            var loaded = DataLoading.Load(parse.GetValue(dataOption), CommonOptions.ParseInterval(parse.GetValue(interval)!), wanted);
             Print(loaded);
             if (parse.GetValue(output) is { } dir)
             {

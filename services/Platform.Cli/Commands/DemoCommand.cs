@@ -51,9 +51,8 @@ internal static class DemoCommand
         var id = $"{LifecycleDefaults.RetrainingWorkflowId(request.ModelName)}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
         var handle = await runtime.Client.StartWorkflowAsync((RetrainingWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, runtime.Options.TaskQueue));
         var timings = new Dictionary<string, TimeSpan>();
-        var result = await AnsiConsole.Progress()
-            .Columns(new SpinnerColumn(), new TaskDescriptionColumn(), new ElapsedTimeColumn())
-            .StartAsync(async ctx =>
+        var result = await CliProgress.RunAsync(
+            async ctx =>
             {
                 var stages = new[] { ("backfill", "backfill 5 symbols, Jul–Dec 2022"), ("training", "train Linear + LSTM (MLflow runs)"), ("promotion", "champion vs challenger, approval") };
                 var tasks = stages.ToDictionary(s => s.Item1, s => ctx.AddTask(s.Item2, autoStart: false, maxValue: 1));
@@ -74,7 +73,9 @@ internal static class DemoCommand
                 }
 
                 return await resultTask;
-            });
+            },
+            autoClear: false,
+            new SpinnerColumn(), new TaskDescriptionColumn(), new ElapsedTimeColumn());
         stopwatch.Stop();
         await WriteReportAsync(runtime, request, id, result, timings, stopwatch.Elapsed, dataDirectory, outputDirectory, cancellation);
         return result;

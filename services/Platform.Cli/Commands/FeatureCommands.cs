@@ -59,7 +59,7 @@ internal static class FeatureCommands
         {
             var s = ReadSpec(parse.GetValue(spec));
             var traded = parse.GetValue(symbol)!.ToUpperInvariant();
-            var loaded = DataLoading.Load(parse.GetValue(data)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. s.Symbols.Append(traded).Distinct()]);
+            var loaded = DataLoading.Load(parse.GetValue(data), CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. s.Symbols.Append(traded).Distinct()]);
             var frame = MarketFrame.Build(loaded.Data, traded, s.Symbols);
             var matrix = FeatureBuilder.Build(s, frame);
             if (parse.GetValue(fit) is { } range)
@@ -69,6 +69,7 @@ internal static class FeatureCommands
             }
 
             var (start, end) = BacktestCommands.Range(frame, CommonOptions.ParseTime(parse.GetValue(from), "--from"), CommonOptions.ParseTime(parse.GetValue(to), "--to"));
+            DataLoading.ReportQuality(loaded, s.Symbols.Append(traded), start, end);
             var csv = new StringBuilder("open_time,").AppendJoin(',', s.FeatureNames).Append('\n');
             for (var row = Math.Max(frame.IndexAtOrAfter(start), matrix.FirstCompleteRow); row < frame.IndexAtOrAfter(end); row++)
             {

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Platform.Activities;
+using Platform.Domain;
 using Platform.Mlflow;
-using Platform.Workflows;
 using Platform.Worker;
+using Platform.Workflows;
 using Spectre.Console;
 using Temporalio.Api.Enums.V1;
 using Temporalio.Client;
@@ -132,7 +133,7 @@ internal static class LifecycleCommands
             var hours = parse.GetValue(timeout);
             if (hours <= 0)
             {
-                throw new ArgumentException("--approval-timeout-hours must be positive");
+                throw new InvalidRequestException("--approval-timeout-hours must be positive");
             }
 
             var name = parse.GetValue(model)!;
@@ -195,11 +196,11 @@ internal static class LifecycleCommands
             }
             catch (WorkflowUpdateFailedException e)
             {
-                throw new ArgumentException($"{verb} refused: {e.InnerException?.Message ?? e.Message}");
+                throw new InvalidRequestException($"{verb} refused: {e.InnerException?.Message ?? e.Message}");
             }
             catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
             {
-                throw new ArgumentException($"no promotion is running for model {parse.GetValue(model)} (start one with ./platform promote)");
+                throw new InvalidRequestException($"no promotion is running for model {parse.GetValue(model)} (start one with ./platform promote)");
             }
         }));
         return command;
@@ -223,7 +224,7 @@ internal static class LifecycleCommands
             }
             catch (WorkflowFailedException e) when (e.InnerException is ApplicationFailureException failure)
             {
-                throw new ArgumentException(failure.Message);
+                throw new InvalidRequestException(failure.Message);
             }
         }));
         return command;
@@ -268,7 +269,7 @@ internal static class LifecycleCommands
         }
         catch (Exception e) when (e is RpcException or InvalidOperationException)
         {
-            throw new ArgumentException($"cannot reach Temporal at {address} ({e.Message}); start the platform with ./platform up or set TEMPORAL_ADDRESS");
+            throw new InvalidRequestException($"cannot reach Temporal at {address} ({e.Message}); start the platform with ./platform up or set TEMPORAL_ADDRESS");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Platform.Domain;
 using Platform.Workflows;
 using Spectre.Console;
 using Temporalio.Client;
@@ -47,7 +48,7 @@ internal static class RetrainingCommands
             var hours = parse.GetValue(every);
             if (hours < 1)
             {
-                throw new ArgumentException("--every-hours must be at least 1");
+                throw new InvalidRequestException("--every-hours must be at least 1");
             }
 
             var name = parse.GetValue(model)!;
