@@ -85,6 +85,19 @@ public sealed class MlflowLocalServer : IAsyncDisposable
     /// <summary>The address clients use, for example <c>http://127.0.0.1:5000/</c>.</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>What is wrong with the store file, in words (SQLite's result code), not SQLite's own message text.</summary>
+    internal static string StoreProblem(SqliteException exception) => exception.SqliteErrorCode switch
+    {
+        26 => "it is not an SQLite database (another kind of file, or corrupt beyond its header)",
+        11 => "the database file is corrupt",
+        14 => "the file cannot be opened (missing directory or no permission)",
+        8 => "the database is read-only",
+        5 or 6 => "the database is locked by another process",
+        13 => "the disk is full",
+        23 => "access to the file was denied",
+        var code => $"SQLite result code {code}",
+    };
+
     /// <summary>Opens (or creates) the store and starts listening.</summary>
     public static async Task<MlflowLocalServer> StartAsync(MlflowServerOptions options, CancellationToken cancellationToken = default)
     {
@@ -100,7 +113,7 @@ public sealed class MlflowLocalServer : IAsyncDisposable
         }
         catch (SqliteException ex)
         {
-            throw new InvalidOperationException($"Cannot open the store database {databaseFile}: {ex.Message}", ex);
+            throw new InvalidOperationException($"Cannot open the store database {databaseFile}: {StoreProblem(ex)}.", ex);
         }
 
         WebApplication? app = null;

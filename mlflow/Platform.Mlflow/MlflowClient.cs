@@ -138,7 +138,7 @@ public sealed partial class MlflowClient : IDisposable
         }
         catch (JsonException ex)
         {
-            throw new MlflowException(MlflowErrorCodes.InternalError, $"MLflow returned a response that is not the expected JSON ({ex.Message}).", response.StatusCode, ex);
+            throw new MlflowException(MlflowErrorCodes.InternalError, $"MLflow returned a response that is not the expected JSON: {JsonErrors.Describe(ex)}.", response.StatusCode, ex);
         }
     }
 

@@ -1,11 +1,14 @@
 using Platform.Domain;
+using Platform.Mlflow;
+using Platform.Mlflow.ModelFormat;
 
 namespace Platform.Cli;
 
 /// <summary>
 /// Turns failures into one clear line and an exit code. Invalid requests (the domain's <see cref="InvalidRequestException"/>,
-/// missing files, unreachable services) exit 2 with the message alone; anything else is a bug and exits 1 as an internal
-/// error that names the exception type (PLATFORM_DEBUG=1 prints the stack trace).
+/// also when a workflow's activity refused one; missing files; unreachable services; requests MLflow rejects) exit 2 with
+/// the message alone; anything else is a bug and exits 1 as an internal error that names the exception type
+/// (PLATFORM_DEBUG=1 prints the stack trace).
 /// </summary>
 internal static class CliRunner
 {
@@ -22,7 +25,18 @@ internal static class CliRunner
         }
         catch (Exception e) when (IsUserError(e))
         {
-            WriteError(e.Message);
+            WriteError(e is MlflowException mlflow ? $"MLflow rejected the request ({mlflow.ErrorCode}): {e.Message}" : e.Message);
+            return UserError;
+        }
+        catch (MlflowException e)
+        {
+            WriteError($"the MLflow server failed ({e.ErrorCode}): {e.Message}");
+            return InternalError;
+        }
+        catch (Temporalio.Exceptions.WorkflowFailedException e) when (IsInvalidRequestFailure(e))
+        {
+            // An activity or the workflow refused the request itself: the same as a local invalid request.
+            WriteError(e.GetBaseException().Message);
             return UserError;
         }
         catch (OperationCanceledException)
@@ -50,5 +64,20 @@ internal static class CliRunner
 
     internal static bool IsUserError(Exception e) =>
         e is InvalidRequestException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
-            or InvalidDataException or Platform.MarketData.BinanceApiException or HttpRequestException;
+            or InvalidDataException or Platform.MarketData.BinanceApiException or HttpRequestException or MlflowConfigurationException
+            or PlatformModelFormatException
+            || (e is MlflowException mlflow && (int)mlflow.StatusCode is >= 400 and < 500);
+
+    private static bool IsInvalidRequestFailure(Exception e)
+    {
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is Temporalio.Exceptions.ApplicationFailureException { ErrorType: InvalidRequestException.ErrorType })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -46,8 +46,7 @@ internal static class Http
         }
         catch (JsonException ex)
         {
-            var where = ex.Path is { Length: > 1 } path ? $" at {path}" : "";
-            throw MlflowValidation.Invalid($"Malformed JSON request body{where}: {FirstSentence(ex.Message)}");
+            throw MlflowValidation.Invalid($"Malformed JSON request body: {JsonErrors.Describe(ex)}.");
         }
     }
 
@@ -101,11 +100,5 @@ internal static class Http
         response.StatusCode = statusCode ?? (int)MlflowErrorCodes.ToHttpStatus(errorCode);
         response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(response.Body, new ErrorResponse(errorCode, message), Json.ErrorResponse).ConfigureAwait(false);
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..(end + 1)];
     }
 }

@@ -37,6 +37,27 @@ internal static class CommonOptions
         DefaultValueFactory = _ => defaultDirectory,
     };
 
+    /// <summary>
+    /// Creates <paramref name="directory"/> and proves a file can be written there, before any long work starts; a
+    /// directory that cannot be written is an invalid request naming the option, not an I/O exception at the end.
+    /// </summary>
+    public static string EnsureWritableDirectory(string directory, string option)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".platform-write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return directory;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidRequestException($"{option}: cannot write to '{directory}' ({e.Message})", e);
+        }
+    }
+
     public static Option<int> Seed() => new("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
 
     /// <summary>Parses a UTC date ("2022-01-01") or date-time ("2022-01-01T05:00"); names the option on failure.</summary>

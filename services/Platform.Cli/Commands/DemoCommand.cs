@@ -35,7 +35,7 @@ internal static class DemoCommand
         command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
         {
             var directory = parse.GetValue(data) ?? Path.Combine(".platform", $"demo-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}");
-            var report = await RunAsync(directory, parse.GetValue(output)!, parse.GetValue(seed), cancellation);
+            var report = await RunAsync(directory, CommonOptions.EnsureWritableDirectory(parse.GetValue(output)!, "--out"), parse.GetValue(seed), cancellation);
             return report.Promotion.Outcome == PromotionWorkflow.Stage.Promoted ? 0 : 5;
         }));
         return command;

@@ -47,6 +47,7 @@ internal static class ExperimentCommands
         trading.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var directory = CommonOptions.EnsureWritableDirectory(parse.GetValue(output)!, "--out");
             var tradedSymbol = parse.GetValue(symbol)!.ToUpperInvariant();
             var tradingOptions = trading.Read(parse, tradedSymbol);
             var (trainFrom, trainTo) = CommonOptions.ParseRange(parse.GetValue(train)!, "--train");
@@ -110,7 +111,6 @@ internal static class ExperimentCommands
 
             var ranges = new[] { options.Train, options.Validate, options.Trade };
             var quality = DataLoading.ReportQuality(loaded, options.Features.Symbols.Append(tradedSymbol), ranges.Min(r => r.From), ranges.Max(r => r.To));
-            var directory = parse.GetValue(output)!;
             ExperimentReport.Write(result!, quality, directory);
             BacktestCommands.PrintMetrics([.. result!.Agents.SelectMany(a => new[] { a.Greedy, a.Online }), .. result.Baselines]);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"experiment took {result.Elapsed.TotalSeconds:0}s; report: [blue]{Path.Combine(directory, "summary.md")}[/]");

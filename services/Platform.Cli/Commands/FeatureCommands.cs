@@ -57,6 +57,8 @@ internal static class FeatureCommands
         var command = new Command("export", "Compute features (no look-ahead) and write them as CSV, one row per open time") { spec, data, interval, symbol, from, to, fit, output };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var path = parse.GetValue(output)!;
+            CommonOptions.EnsureWritableDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!, "--out");
             var s = ReadSpec(parse.GetValue(spec));
             var traded = parse.GetValue(symbol)!.ToUpperInvariant();
             var loaded = DataLoading.Load(parse.GetValue(data), CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. s.Symbols.Append(traded).Distinct()]);
@@ -82,8 +84,6 @@ internal static class FeatureCommands
                 csv.Append('\n');
             }
 
-            var path = parse.GetValue(output)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             File.WriteAllText(path, csv.ToString());
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"wrote [blue]{path}[/] (spec {s.Name} v{s.Version}, hash {s.ContentHash[..12]})");
             return 0;

@@ -27,6 +27,7 @@ internal static class ResearchCommands
         shared.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var directory = CommonOptions.EnsureWritableDirectory(parse.GetValue(output)!, "--out");
             var tradedSymbol = shared.TradedSymbol(parse);
             var options = shared.Trading.Read(parse, tradedSymbol);
             var loaded = DataLoading.Load(parse.GetValue(shared.Data), shared.KlineInterval(parse));
@@ -38,8 +39,6 @@ internal static class ResearchCommands
             var frame = MarketFrame.Build(loaded.Data, tradedSymbol, [tradedSymbol]);
             var end = shared.ToTime(parse) ?? frame.OpenTime(frame.Length - 1) + frame.Interval.Length;
             var start = shared.FromTime(parse) ?? Max(frame.OpenTime(0), end.AddYears(-1));
-            var directory = parse.GetValue(output)!;
-            Directory.CreateDirectory(directory);
             var quality = DataLoading.ReportQuality(loaded, [tradedSymbol], start, end);
 
             var results = new List<BacktestResult>();
