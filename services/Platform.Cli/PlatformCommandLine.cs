@@ -48,7 +48,9 @@ internal static partial class PlatformCommandLine
         var parse = Build().Parse(args);
         if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
         {
-            CliRunner.WriteError($"{Describe(parse.Errors[0])} (see '{CommandPath(parse.CommandResult)} --help')");
+            // The most specific error first: an unknown word explains a "required command was not provided".
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            CliRunner.WriteError($"{Describe(error)} (see '{CommandPath(parse.CommandResult)} --help')");
             return CliRunner.UserError;
         }
 
