@@ -16,7 +16,13 @@ public static partial class JsonErrors
         var conversion = CannotConvert().Match(exception.Message);
         if (conversion.Success)
         {
-            var expected = $"expected {Kind(conversion.Groups["type"].Value)}";
+            // The message names the type that holds the field; the reader's own error says what the token was.
+            var token = exception.InnerException is { } inner ? TokenAs().Match(inner.Message) : Match.Empty;
+            var expected = token.Success
+                ? $"expected {Expected(token.Groups["kind"].Value)}, got {Token(token.Groups["token"].Value)}"
+                : exception.InnerException is FormatException or OverflowException || exception.InnerException?.Message.Contains("out of bounds", StringComparison.Ordinal) == true
+                    ? "expected a number (in range)"
+                    : $"expected {Kind(conversion.Groups["type"].Value)}";
             return field is null ? expected : $"field '{field}': {expected}";
         }
 
@@ -38,6 +44,25 @@ public static partial class JsonErrors
         };
     }
 
+    private static string Expected(string kind) => kind switch
+    {
+        "number" => "a number",
+        "string" => "a string",
+        "boolean" => "true or false",
+        _ => $"a {kind}",
+    };
+
+    private static string Token(string token) => token switch
+    {
+        "String" => "a string",
+        "Number" => "a number",
+        "StartObject" => "an object",
+        "StartArray" => "an array",
+        "True" or "False" => "a boolean",
+        "Null" => "null",
+        _ => token,
+    };
+
     private static string FirstSentence(string message)
     {
         var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
@@ -45,6 +70,9 @@ public static partial class JsonErrors
         var end = text.IndexOf(". ", StringComparison.Ordinal);
         return (end < 0 ? text : text[..(end + 1)]).TrimEnd('.', ' ');
     }
+
+    [GeneratedRegex(@"token type '(?<token>\w+)' as an? (?<kind>\w+)", RegexOptions.CultureInvariant)]
+    private static partial Regex TokenAs();
 
     [GeneratedRegex(@"could not be converted to (?<type>\S+?)\.?( |$)", RegexOptions.CultureInvariant)]
     private static partial Regex CannotConvert();

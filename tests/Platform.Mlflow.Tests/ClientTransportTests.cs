@@ -37,6 +37,17 @@ public sealed class ClientTransportTests
     }
 
     [Fact]
+    public async Task Read_ResponseWithAWrongFieldType_NamesTheFieldNotADotNetType()
+    {
+        var handler = new ScriptedHandler(_ => Json("""{"run":{"info":{"run_id":"r1","start_time":"soon"}}}"""));
+        using var client = NewClient(handler, maxRetries: 0);
+
+        var error = await Assert.ThrowsAsync<MlflowException>(() => client.GetRunAsync("r1"));
+
+        Assert.Equal("MLflow returned a response that is not the expected JSON: field 'run.info.start_time': expected a number (in range).", error.Message);
+    }
+
+    [Fact]
     public async Task Send_ClientError_IsNotRetried()
     {
         var handler = new ScriptedHandler(_ => Json("""{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Run with id=r1 not found"}""", HttpStatusCode.NotFound));
