@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Platform.Activities;
 using Platform.Domain.Promotion;
-using Platform.Mlflow;
 using Platform.Reporting;
 using Platform.Workflows;
 using Platform.Worker;
@@ -126,7 +125,7 @@ internal static class DemoCommand
         }
 
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"promotion: [bold]{p.Outcome}[/] v{p.ChallengerVersion} by {p.DecidedBy}: {p.Reason}");
-        using var mlflow = MlflowClient.Create(new MlflowClientOptions { TrackingUri = runtime.MlflowUri });
+        using var mlflow = runtime.CreateMlflowClient();
         await StatusReport.PrintAsync(mlflow, null, request.ModelName, new PlatformDataOptions { Directory = dataDirectory }, cancellation);
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"total {total.TotalSeconds:0.0} s ({string.Join(", ", timings.Select(x => $"{x.Key} {x.Value.TotalSeconds:0.0} s"))})");
 

@@ -37,7 +37,7 @@ internal static class LifecycleCommands
         {
             var options = new PlatformOptions { DataDirectory = parse.GetValue(data)!, EmbeddedTemporalPort = parse.GetValue(temporalPort), EmbeddedMlflowPort = parse.GetValue(mlflowPort) }.WithEnvironment();
             await using var runtime = await PlatformRuntime.StartAsync(options, cancellationToken: cancellation);
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Temporal: [blue]{runtime.TemporalAddress}[/] ({(runtime.EmbeddedTemporal ? "embedded" : "external")}), namespace {options.TemporalNamespace}, task queue {options.TaskQueue}");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Temporal: [blue]{runtime.TemporalAddress}[/] ({(runtime.EmbeddedTemporal ? "embedded" : "external, " + runtime.Temporal.Describe())}), namespace {options.TemporalNamespace}, task queue {options.TaskQueue}");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"MLflow:   [blue]{runtime.MlflowUri}[/] ({(runtime.EmbeddedMlflow ? "embedded; web view at /" : "external")})");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Data:     {Path.GetFullPath(options.DataDirectory)}");
             AnsiConsole.MarkupLine("Worker running. Press Ctrl+C to stop.");
@@ -255,20 +255,8 @@ internal static class LifecycleCommands
         AnsiConsole.Write(table);
     }
 
-    private static MlflowClientOptions MlflowOptions() =>
-        Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 } ? MlflowClientOptions.FromEnvironment() : new MlflowClientOptions();
+    /// <summary>MLflow as `platform up` is configured: MLFLOW_TRACKING_URI and its credentials, else the local default.</summary>
+    private static MlflowClientOptions MlflowOptions() => MlflowClientOptions.FromEnvironment();
 
-    internal static async Task<TemporalClient> ConnectAsync()
-    {
-        var address = Environment.GetEnvironmentVariable("TEMPORAL_ADDRESS") is { Length: > 0 } a ? a : "127.0.0.1:7233";
-        var ns = Environment.GetEnvironmentVariable("TEMPORAL_NAMESPACE") is { Length: > 0 } n ? n : "default";
-        try
-        {
-            return await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = ns, Interceptors = [new Platform.Telemetry.TemporalTracingInterceptor()] });
-        }
-        catch (Exception e) when (e is RpcException or InvalidOperationException)
-        {
-            throw new ArgumentException($"cannot reach Temporal at {address} ({e.Message}); start the platform with ./platform up or set TEMPORAL_ADDRESS");
-        }
-    }
+    internal static Task<TemporalClient> ConnectAsync() => TemporalCalls.ConnectAsync();
 }
