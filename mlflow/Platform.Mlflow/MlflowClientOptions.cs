@@ -79,6 +79,11 @@ public sealed class MlflowClientOptions
             throw new MlflowConfigurationException($"Tracking URI '{UriRedaction.Redact(TrackingUri)}' must be an absolute http:// or https:// address of an MLflow server.");
         }
 
+        if (Token is not null && (Username is not null || Password is not null))
+        {
+            throw new MlflowConfigurationException("MLFLOW_TRACKING_TOKEN and MLFLOW_TRACKING_USERNAME/PASSWORD are both set: use a bearer token or basic auth, not both.");
+        }
+
         var uriHasCredentials = TrackingUri.UserInfo.Length > 0;
         if (uriHasCredentials && (Username is not null || Password is not null || Token is not null))
         {
@@ -88,11 +93,6 @@ public sealed class MlflowClientOptions
         if (uriHasCredentials && !TrackingUri.UserInfo.Contains(':', StringComparison.Ordinal))
         {
             throw new MlflowConfigurationException("The user info of MLFLOW_TRACKING_URI must be user:password.");
-        }
-
-        if (Token is not null && (Username is not null || Password is not null))
-        {
-            throw new MlflowConfigurationException("MLFLOW_TRACKING_TOKEN and MLFLOW_TRACKING_USERNAME/PASSWORD are both set: use a bearer token or basic auth, not both.");
         }
 
         if ((Username is null) != (Password is null))
