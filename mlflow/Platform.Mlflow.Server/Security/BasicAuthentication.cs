@@ -30,6 +30,7 @@ internal static class BasicAuthentication
         }
 
         context.Items[UserKey] = user;
+        System.Diagnostics.Activity.Current?.SetTag("enduser.id", user.Username);
         var path = context.Request.Path.Value ?? "";
         if (!user.IsAdmin && !path.StartsWith(UsersApi, StringComparison.Ordinal) && !Allows(options.DefaultPermission, context.Request.Method, path))
         {
