@@ -41,6 +41,13 @@ internal static class TemporalCalls
         }
     }
 
+    /// <summary>
+    /// Start options for a workflow whose id is new: a start retried after a lost answer finds the run it started
+    /// (UseExisting) instead of failing as "already started".
+    /// </summary>
+    public static WorkflowOptions StartOptions(string id, string taskQueue = Platform.Workflows.TaskQueues.Lifecycle) =>
+        new(id, taskQueue) { IdConflictPolicy = Temporalio.Api.Enums.V1.WorkflowIdConflictPolicy.UseExisting };
+
     /// <summary>Runs <paramref name="call"/>, retrying on Unavailable; <paramref name="waitingFor"/> says what for.</summary>
     public static Task RetryAsync(string waitingFor, Func<Task> call, CancellationToken cancellationToken) =>
         RetryAsync(waitingFor, async () => { await call(); return true; }, cancellationToken);
@@ -68,9 +75,18 @@ internal static class TemporalCalls
         }
     }
 
-    private static bool IsTransient(Exception e, bool connectFailures) =>
-        e is RpcException { Code: RpcException.StatusCode.Unavailable }
-        || (connectFailures && e is InvalidOperationException or RpcException { Code: RpcException.StatusCode.Unknown });
+    /// <summary>
+    /// Unavailable (server unreachable) and a connection torn down under a call in flight (gRPC Unknown "transport
+    /// error" / "h2 protocol error", as the server stops) are transient; every call retried here is idempotent.
+    /// </summary>
+    private static bool IsTransient(Exception e, bool connectFailures) => e switch
+    {
+        RpcException { Code: RpcException.StatusCode.Unavailable } => true,
+        RpcException { Code: RpcException.StatusCode.Unknown } rpc => rpc.Message.Contains("transport error", StringComparison.OrdinalIgnoreCase)
+            || rpc.Message.Contains("h2 protocol error", StringComparison.OrdinalIgnoreCase) || connectFailures,
+        InvalidOperationException => connectFailures,
+        _ => false,
+    };
 
     private static string Reason(Exception e) => e.Message.Split('\n')[0].Trim();
 }
