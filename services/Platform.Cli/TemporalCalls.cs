@@ -15,6 +15,7 @@ internal static class TemporalCalls
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(5);
+    private static readonly string[] ConnectionProblemSigns = ["code: Unavailable", "transport error", "connect error", "h2 protocol error", "Connection refused", "connection reset"];
 
     /// <summary>How long a call keeps retrying (PLATFORM_TEMPORAL_RETRY_SECONDS, default 120).</summary>
     public static TimeSpan RetryBudget =>
@@ -82,11 +83,17 @@ internal static class TemporalCalls
     private static bool IsTransient(Exception e, bool connectFailures) => e switch
     {
         RpcException { Code: RpcException.StatusCode.Unavailable } => true,
-        RpcException { Code: RpcException.StatusCode.Unknown } rpc => rpc.Message.Contains("transport error", StringComparison.OrdinalIgnoreCase)
-            || rpc.Message.Contains("h2 protocol error", StringComparison.OrdinalIgnoreCase) || connectFailures,
-        InvalidOperationException => connectFailures,
+        RpcException { Code: RpcException.StatusCode.Unknown } rpc => IsConnectionProblem(rpc.Message),
+
+        // ConnectAsync reports failures as "Connection failed: ..." with the gRPC status inside: an unreachable server
+        // is worth waiting for, a refused API key or certificate is not.
+        InvalidOperationException => connectFailures && IsConnectionProblem(e.Message),
         _ => false,
     };
+
+    private static bool IsConnectionProblem(string message) =>
+        !message.Contains("Unauthenticated", StringComparison.Ordinal) && !message.Contains("PermissionDenied", StringComparison.Ordinal)
+        && ConnectionProblemSigns.Any(sign => message.Contains(sign, StringComparison.OrdinalIgnoreCase));
 
     private static string Reason(Exception e) => e.Message.Split('\n')[0].Trim();
 }

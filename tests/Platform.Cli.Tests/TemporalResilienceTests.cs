@@ -129,3 +129,65 @@ public sealed class TemporalResilienceTests : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>The worker and the CLI reach a Temporal server that requires TLS and an API key by configuration alone.</summary>
+public sealed class TemporalCredentialTests : IDisposable
+{
+    private const string ApiKey = "cli-test-api-key-0123456789";
+    private static readonly string[] Variables = ["TEMPORAL_ADDRESS", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CA", "TEMPORAL_TLS_SERVER_NAME"];
+    private readonly CliTestContext context = new();
+
+    public void Dispose() => context.Dispose();
+
+    [Fact]
+    public async Task Rollback_TlsAndApiKeyFromEnvironment_WorkerAndCliReachTheServer()
+    {
+        using var certificates = Platform.TemporalServer.Tests.TestCertificates.Create(context.Directory);
+        var options = new TemporalServerOptions { Port = 0, TlsCertificatePath = certificates.ServerCertificatePath, TlsKeyPath = certificates.ServerKeyPath, ApiKeys = { ApiKey } };
+        await using var server = await TemporalServerHost.StartAsync(options);
+        string?[] saved = [.. Variables.Select(Environment.GetEnvironmentVariable)];
+        try
+        {
+            Environment.SetEnvironmentVariable("TEMPORAL_ADDRESS", server.TargetHost);
+            Environment.SetEnvironmentVariable("TEMPORAL_API_KEY", ApiKey);
+            Environment.SetEnvironmentVariable("TEMPORAL_TLS_CA", certificates.CaPath);
+            Environment.SetEnvironmentVariable("TEMPORAL_TLS_SERVER_NAME", "localhost");
+            await using var runtime = await Platform.Worker.PlatformRuntime.StartAsync(new Platform.Worker.PlatformOptions { DataDirectory = context.PathOf("state"), EmbeddedMlflowPort = 0 }.WithEnvironment());
+
+            // The worker runs the rollback (no previous champion: a business failure, exit 2); the CLI started it.
+            var withKey = await CliTestContext.RunAsync("rollback", "--model", "tls-model", "--by", "ops", "--reason", "test");
+            Environment.SetEnvironmentVariable("TEMPORAL_API_KEY", "not-the-key-0123456789");
+            var output = new StringWriter();
+            var console = Spectre.Console.AnsiConsole.Console;
+            var error = Console.Error;
+            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new() { Out = new Spectre.Console.AnsiConsoleOutput(output), Ansi = Spectre.Console.AnsiSupport.No });
+            Console.SetError(output);
+            int withoutKey;
+            try
+            {
+                withoutKey = await CliTestContext.RunAsync("rollback", "--model", "tls-model", "--by", "ops", "--reason", "test");
+            }
+            finally
+            {
+                Spectre.Console.AnsiConsole.Console = console;
+                Console.SetError(error);
+            }
+
+            Assert.False(runtime.EmbeddedTemporal);
+            Assert.Equal("TLS, API key", runtime.Temporal.Describe());
+            Assert.Equal(2, withKey);
+            var history = await runtime.Client.ListWorkflowsAsync("WorkflowType = 'RollbackWorkflow'").ToListAsync();
+            Assert.Equal(Temporalio.Api.Enums.V1.WorkflowExecutionStatus.Failed, Assert.Single(history).Status);
+            Assert.Equal(2, withoutKey);
+            Assert.Contains("API key", output.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("Temporal is unavailable", output.ToString(), StringComparison.Ordinal); // an auth failure is not retried
+        }
+        finally
+        {
+            for (var i = 0; i < Variables.Length; i++)
+            {
+                Environment.SetEnvironmentVariable(Variables[i], saved[i]);
+            }
+        }
+    }
+}
