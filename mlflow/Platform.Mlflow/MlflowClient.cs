@@ -231,7 +231,7 @@ public sealed partial class MlflowClient : IDisposable
             >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => MlflowErrorCodes.BadRequest,
             _ => MlflowErrorCodes.InternalError,
         };
-        var excerpt = body.Length > 300 ? body[..300] + "..." : body;
+        var excerpt = UriRedaction.Redact(body.Length > 300 ? body[..300] + "..." : body);
         return MlflowException.Create(code, $"MLflow {operation} failed with HTTP {(int)response.StatusCode}: {excerpt}", response.StatusCode);
     }
 
