@@ -79,6 +79,7 @@ public sealed class DqnCheckpointCodec : IModelCheckpointCodec<DqnModel>
                 ["feature_spec_name"] = m.FeatureSpecName,
                 ["window_length"] = spec.WindowLength.ToString(CultureInfo.InvariantCulture),
                 ["max_lots"] = m.MaxLots.ToString(CultureInfo.InvariantCulture),
+                ["trading_options"] = System.Text.Json.JsonSerializer.Serialize(m.TradingOptions),
                 ["selected_epoch"] = m.SelectedEpoch.ToString(CultureInfo.InvariantCulture),
                 ["validation_metric"] = m.ValidationMetric,
                 ["validation_score"] = m.ValidationScore.ToString("R", CultureInfo.InvariantCulture),

@@ -2,7 +2,6 @@ using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Promotion;
-using Platform.Domain.Trading;
 using Platform.Mlflow;
 using Platform.Mlflow.ModelFormat;
 using Platform.Workflows;
@@ -30,7 +29,7 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
         var versions = candidates.Concat(input.ChampionVersion is null ? [] : [input.ChampionVersion]).Distinct().ToList();
         var format = new PlatformModelFormat(mlflow);
         var evaluations = new Dictionary<string, CandidateEvaluation>(StringComparer.Ordinal);
-        MarketDataSet? data = null;
+        var markets = new Dictionary<string, MarketContext>(StringComparer.Ordinal);
         foreach (var version in versions)
         {
             context.Heartbeat(version);
@@ -39,15 +38,18 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
             var loaded = await format.LoadAsync($"models:/{input.ModelName}/{version}", new DqnCheckpointCodec(), cancellationToken: cancellation);
             using var model = loaded.Model;
             var spec = model.FeatureSpec;
-            var symbols = spec.Symbols.Append(input.TradedSymbol).Distinct().ToList();
-            data ??= await StoredMarketData.LoadAsync(store, symbols, input.From.AddHours(-(spec.WindowLength + spec.Lookback + 48)), input.To, cancellation);
-            var frame = MarketFrame.Build(data, input.TradedSymbol, spec.Symbols);
-            var features = FeatureBuilder.Build(spec, frame);
-            var trading = new TradingOptions { Symbol = input.TradedSymbol, FeeRate = input.FeeRate, MaxLots = model.Metadata.MaxLots };
+            if (!markets.TryGetValue(spec.ContentHash, out var market))
+            {
+                market = await MarketContext.LoadAsync(store, spec, input.TradedSymbol, input.From, input.To, cancellation);
+                markets[spec.ContentHash] = market;
+            }
+
+            // The model trades as it was trained (sizing, lots, step); the evaluation's costs are the request's.
+            var trading = model.Metadata.TradingOptions with { Symbol = input.TradedSymbol, FeeRate = input.FeeRate };
             BacktestResult result;
             try
             {
-                result = Backtester.Run(frame, features, model.CreatePolicy($"v{version}"), trading, input.From, input.To);
+                result = Backtester.Run(market.Frame, market.Features, model.CreatePolicy($"v{version}"), trading, input.From, input.To);
             }
             catch (ArgumentException e)
             {

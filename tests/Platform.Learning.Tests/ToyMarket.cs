@@ -41,7 +41,7 @@ internal sealed class ToyMarket
 
     public FeatureMatrix Features { get; }
 
-    public TrainingData TrainingData => new(Frame, Features, Trading, TrainingData.HashOf(Data, ["BTCUSDT"]));
+    public TrainingData TrainingData => new(Frame, Features, Trading, MarketContext.HashOf(Data, ["BTCUSDT"]));
 
     public static DateRange Hours(int from, int to) => new(Start.AddHours(from), Start.AddHours(to));
 

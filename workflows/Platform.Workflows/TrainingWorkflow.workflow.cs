@@ -25,7 +25,8 @@ public sealed class TrainingWorkflow
         IReadOnlyList<string> Kinds,
         TrainingHyperparameters Hyperparameters,
         string ExperimentName = "platform-training",
-        TimeSpan? HeartbeatTimeout = null);
+        TimeSpan? HeartbeatTimeout = null,
+        string? FeatureSpecJson = null);
 
     public sealed record Result(IReadOnlyList<TrainModelResult> Candidates, string ChallengerVersion, string ChallengerKind);
 
@@ -52,7 +53,7 @@ public sealed class TrainingWorkflow
         var runs = request.Kinds.Select(kind => Workflow.ExecuteActivityAsync(
             (ITrainingActivities a) => a.TrainModelAsync(new TrainModelInput(
                 request.ModelName, kind, request.ExperimentName, request.TradedSymbol, request.TrainFrom, request.TrainTo,
-                request.ValidateFrom, request.ValidateTo, request.FeeRate, request.Hyperparameters)),
+                request.ValidateFrom, request.ValidateTo, request.FeeRate, request.Hyperparameters, request.FeatureSpecJson)),
             options)).ToList();
         var candidates = await Workflow.WhenAllAsync(runs);
 

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Platform.Domain.Features;
+using Platform.Domain.Trading;
 using Platform.Learning.Networks;
 using Platform.Learning.Training;
 
@@ -39,6 +40,13 @@ public sealed record DqnModelMetadata
     public required int MaxLots { get; init; }
 
     public required string TradedSymbol { get; init; }
+
+    /// <summary>How the model was trained to trade: symbol, cash, costs, sizing, lots, exchange step (null in older checkpoints).</summary>
+    public TradingOptions? Trading { get; init; }
+
+    /// <summary><see cref="Trading"/>, or for older checkpoints the defaults with their symbol and lots.</summary>
+    [JsonIgnore]
+    public TradingOptions TradingOptions => Trading ?? new TradingOptions { Symbol = TradedSymbol, MaxLots = MaxLots };
 
     public required double RewardScale { get; init; }
 
@@ -79,6 +87,7 @@ public sealed record DqnModelMetadata
             Normalization = normalization,
             MaxLots = data.Trading.MaxLots,
             TradedSymbol = data.Trading.Symbol,
+            Trading = data.Trading,
             RewardScale = agent.RewardScale,
             TrainRange = train,
             ValidationRange = validate,

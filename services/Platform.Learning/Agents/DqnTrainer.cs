@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
-using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
 using Platform.Learning.Networks;
 using Platform.Learning.Replay;
@@ -12,12 +11,9 @@ namespace Platform.Learning.Agents;
 /// <summary>The market the agent learns in: frame, raw (un-normalised) features, trading rules, and the data's hash.</summary>
 public sealed record TrainingData(MarketFrame Frame, FeatureMatrix Features, TradingOptions Trading, string DataHash)
 {
-    /// <summary>SHA-256 over the content hashes of the series of <paramref name="symbols"/>, in a fixed order.</summary>
-    public static string HashOf(MarketDataSet data, IEnumerable<string> symbols)
+    public TrainingData(MarketContext market, TradingOptions trading)
+        : this(market?.Frame ?? throw new ArgumentNullException(nameof(market)), market.Features, trading, market.DataHash)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        var text = string.Join('\n', symbols.Order(StringComparer.Ordinal).Select(s => $"{s}:{data[s].ContentHash()}"));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
     }
 }
 
