@@ -71,8 +71,6 @@ public static class DqnTrainer
         var replay = new ReplayBuffer(dqn.ReplayCapacity, spec.StateSize);
         var explore = new Random(unchecked(dqn.Seed * 7919 + 17));
         var epsilon = EpsilonSchedule.From(dqn);
-        var state = new float[spec.StateSize];
-        var next = new float[spec.StateSize];
         var epochs = new List<EpochRecord>();
         var bestScore = double.NegativeInfinity;
         var bestEpoch = 0;
@@ -102,36 +100,31 @@ public static class DqnTrainer
             using var epochSpan = LearningInstrumentation.ActivitySource.StartActivity("dqn.epoch");
             epochSpan?.SetTag("epoch", epoch);
             var env = new TradingEnvironment(frame, trading, trainStart, trainEnd);
-            var observation = env.Reset();
             double lossSum = 0;
             var lossCount = 0;
-            while (!env.Done)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                states.Write(observation.Row, observation.OpenLots, state);
-                var action = explore.NextDouble() < epsilon.At(steps)
+            TransitionLoop.Run(
+                env,
+                states,
+                options.RewardScale,
+                (ReadOnlySpan<float> s, in Observation _) => (TradeAction)(explore.NextDouble() < epsilon.At(steps)
                     ? explore.Next(3)
-                    : learner.GreedyAction(state, NetworkRole.Policy);
-                var result = env.Step((TradeAction)action);
-                if (!result.Done)
+                    : learner.GreedyAction(s, NetworkRole.Policy)),
+                (s, action, reward, next, done) =>
                 {
-                    states.Write(result.Next.Row, result.Next.OpenLots, next);
-                }
+                    replay.Add(s, action, reward, next, done);
+                    steps++;
+                    if (replay.Count >= dqn.WarmupTransitions && steps % dqn.UpdateEvery == 0)
+                    {
+                        lossSum += learner.Update(replay);
+                        lossCount++;
+                    }
 
-                replay.Add(state, action, Reward(result.Reward, trading, options), result.Done ? state : next, result.Done);
-                steps++;
-                if (replay.Count >= dqn.WarmupTransitions && steps % dqn.UpdateEvery == 0)
-                {
-                    lossSum += learner.Update(replay);
-                    lossCount++;
-                }
-
-                observation = result.Next;
-                if (steps % 512 == 0)
-                {
-                    progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, epochs.Count > 0 ? epochs[^1].ValidationScore : null));
-                }
-            }
+                    if (steps % 512 == 0)
+                    {
+                        progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, epochs.Count > 0 ? epochs[^1].ValidationScore : null));
+                    }
+                },
+                cancellation);
 
             var trainReturn = ((double)(env.EquityCurve[^1] / trading.InitialCash) - 1) * 100;
             var validation = Backtester.Run(frame, rawFeatures, validationPolicy, trading, validate.From, validate.To);
