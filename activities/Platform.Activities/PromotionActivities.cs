@@ -1,9 +1,10 @@
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
+using Platform.Domain.Models;
 using Platform.Domain.Promotion;
 using Platform.Mlflow;
-using Platform.Mlflow.ModelFormat;
+using Platform.Models;
 using Platform.Workflows;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -27,7 +28,7 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
         var siblings = challengerVersion.Tags.FirstOrDefault(t => t.Key == "platform.candidates")?.Value.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [];
         var candidates = input.CandidateVersions.Concat(siblings).Append(input.ChallengerVersion).Distinct().ToList();
         var versions = candidates.Concat(input.ChampionVersion is null ? [] : [input.ChampionVersion]).Distinct().ToList();
-        var format = new PlatformModelFormat(mlflow);
+        var models = new DqnModelLoader(mlflow);
         var evaluations = new Dictionary<string, CandidateEvaluation>(StringComparer.Ordinal);
         var markets = new Dictionary<string, MarketContext>(StringComparer.Ordinal);
         foreach (var version in versions)
@@ -35,8 +36,8 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
             context.Heartbeat(version);
             using var span = Source.StartActivity("promotion.evaluate");
             span?.SetTag("model.version", version);
-            var loaded = await format.LoadAsync($"models:/{input.ModelName}/{version}", new DqnCheckpointCodec(), cancellationToken: cancellation);
-            using var model = loaded.Model;
+            using var loaded = await models.LoadAsync(ModelReference.Registered(input.ModelName, null, version), cancellation);
+            var model = loaded.Model;
             var spec = model.FeatureSpec;
             if (!markets.TryGetValue(spec.ContentHash, out var market))
             {

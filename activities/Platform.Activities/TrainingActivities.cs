@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Domain;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
@@ -6,6 +7,7 @@ using Platform.Learning.Agents;
 using Platform.Learning.Networks;
 using Platform.Mlflow;
 using Platform.Mlflow.ModelFormat;
+using Platform.Models;
 using Platform.Mlflow.Protocol;
 using Platform.Workflows;
 using Temporalio.Activities;

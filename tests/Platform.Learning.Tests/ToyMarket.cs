@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;

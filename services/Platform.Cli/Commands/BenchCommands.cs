@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;

@@ -2,18 +2,13 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Platform.Domain;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;
 using Platform.Learning.Networks;
 using Platform.Learning.Training;
 
 namespace Platform.Learning.Agents;
-
-/// <summary>A half-open UTC date range [From, To).</summary>
-public sealed record DateRange(DateTimeOffset From, DateTimeOffset To)
-{
-    public override string ToString() => $"{From:yyyy-MM-dd HH:mm}..{To:yyyy-MM-dd HH:mm}";
-}
 
 /// <summary>Everything needed to use a trained network for inference, stored next to its weights.</summary>
 public sealed record DqnModelMetadata

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;

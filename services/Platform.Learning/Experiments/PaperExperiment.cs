@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;

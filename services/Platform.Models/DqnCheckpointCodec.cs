@@ -2,7 +2,7 @@ using System.Globalization;
 using Platform.Learning.Agents;
 using Platform.Mlflow.ModelFormat;
 
-namespace Platform.Activities;
+namespace Platform.Models;
 
 /// <summary>
 /// Plugs the DQN checkpoint into MLflow's Platform model format: weights.bin is the self-contained checkpoint archive
