@@ -255,7 +255,7 @@ internal static class LifecycleCommands
         AnsiConsole.Write(table);
     }
 
-    private static MlflowClientOptions MlflowOptions() =>
+    internal static MlflowClientOptions MlflowOptions() =>
         Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 } ? MlflowClientOptions.FromEnvironment() : new MlflowClientOptions();
 
     internal static async Task<TemporalClient> ConnectAsync()
