@@ -1,5 +1,13 @@
 using System.Globalization;
 using System.IO.Compression;
+using Platform.Domain;
+using Platform.Domain.Backtesting;
+using Platform.Domain.Features;
+using Platform.Domain.MarketData;
+using Platform.Domain.Trading;
+using Platform.Learning.Agents;
+using Platform.Learning.Networks;
+using Platform.MarketData;
 
 namespace Platform.Cli.Tests;
 
@@ -32,6 +40,32 @@ public sealed class BacktestCommandTests : IDisposable
         var trades = File.ReadAllLines(Path.Combine(output, "trades.csv"));
         Assert.Equal(metrics.GetProperty("buy_orders").GetInt32() + metrics.GetProperty("sell_orders").GetInt32() + 1, trades.Length);
         Assert.Equal(8761, File.ReadAllLines(Path.Combine(output, "equity.csv")).Length);
+    }
+
+    [Fact]
+    public async Task Backtest_PolicyModelFromCheckpointFile_TradesLikeTheBacktesterWithTheModelsOptions()
+    {
+        var spec = FeatureSpec.PaperDefault;
+        var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, KlineInterval.OneHour, [.. spec.Symbols]).Data;
+        var market = MarketContext.Build(data, spec, "BTCUSDT");
+        var trading = new TradingOptions { Symbol = "BTCUSDT", FeeRate = 0.001m, MaxLots = 2 };
+        var (from, to) = (new DateTimeOffset(2022, 11, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2022, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        using var model = DqnModel.Untrained(new TrainingData(market, trading), new DateRange(from.AddMonths(-3), from), DqnAgentOptions.Default(QNetworkKind.Linear, 5), "dqn-linear");
+        var path = context.PathOf("model.dqn");
+        model.Save(path);
+        var expected = Backtester.Run(market.Frame, market.Features, model.CreatePolicy("x"), trading with { FeeRate = 0.002m }, from, to);
+
+        var exit = await CliTestContext.RunAsync("backtest", "--policy", "model", "--model", path, "--from", "2022-11-01", "--to", "2022-12-01", "--fee", "0.002", "--out", context.PathOf("model-bt"));
+        var missing = await CliTestContext.RunAsync("backtest", "--policy", "model", "--out", context.PathOf("none"));
+        var wrongLots = await CliTestContext.RunAsync("backtest", "--policy", "model", "--model", path, "--max-lots", "1", "--out", context.PathOf("none"));
+
+        Assert.Equal(0, exit);
+        var metrics = context.ReadJson("model-bt", "metrics.json");
+        Assert.Equal("dqn-linear", metrics.GetProperty("policy").GetString());
+        Assert.Equal(expected.Metrics.FinalProfit, metrics.GetProperty("final_profit").GetDecimal());
+        Assert.Equal(expected.Trades.Count + 1, File.ReadAllLines(Path.Combine(context.PathOf("model-bt"), "trades.csv")).Length);
+        Assert.Equal(2, missing);
+        Assert.Equal(2, wrongLots);
     }
 
     [Fact]

@@ -140,6 +140,36 @@ internal sealed class TradingOptionSet
         options.EnsureValid();
         return options;
     }
+
+    /// <summary>
+    /// The options to trade a model with: the command's costs and capital; sizing and size from the command when given,
+    /// else the model's; the model's lots (a different --max-lots is an error: the model reads open lots / max lots).
+    /// </summary>
+    public TradingOptions ReadFor(ParseResult parse, string symbol, TradingOptions model)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(model);
+        var requested = Read(parse, symbol);
+        if (Given(parse, MaxLots) && requested.MaxLots != model.MaxLots)
+        {
+            throw new ArgumentException($"--max-lots {requested.MaxLots}: the model was trained with {model.MaxLots} (its position input is open lots / max lots)");
+        }
+
+        var sized = Given(parse, Sizing) || Given(parse, Size);
+        var options = model with
+        {
+            Symbol = symbol,
+            FeeRate = requested.FeeRate,
+            SlippageBps = requested.SlippageBps,
+            InitialCash = requested.InitialCash,
+            Sizing = sized ? requested.Sizing : model.Sizing,
+            SizeValue = sized ? requested.SizeValue : model.SizeValue,
+        };
+        options.EnsureValid();
+        return options;
+    }
+
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 }
 
 /// <summary>Data, symbol, range, seed and trading costs: the options every backtesting command shares.</summary>

@@ -261,7 +261,7 @@ internal static class LifecycleCommands
     }
 
     /// <summary>MLflow as `platform up` is configured: MLFLOW_TRACKING_URI and its credentials, else the local default.</summary>
-    private static MlflowClientOptions MlflowOptions() => MlflowClientOptions.FromEnvironment();
+    internal static MlflowClientOptions MlflowOptions() => MlflowClientOptions.FromEnvironment();
 
     internal static Task<TemporalClient> ConnectAsync() => TemporalCalls.ConnectAsync();
 }

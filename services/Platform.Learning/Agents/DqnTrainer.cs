@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
-using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
 using Platform.Learning.Networks;
 using Platform.Learning.Replay;
@@ -13,12 +12,9 @@ namespace Platform.Learning.Agents;
 /// <summary>The market the agent learns in: frame, raw (un-normalised) features, trading rules, and the data's hash.</summary>
 public sealed record TrainingData(MarketFrame Frame, FeatureMatrix Features, TradingOptions Trading, string DataHash)
 {
-    /// <summary>SHA-256 over the content hashes of the series of <paramref name="symbols"/>, in a fixed order.</summary>
-    public static string HashOf(MarketDataSet data, IEnumerable<string> symbols)
+    public TrainingData(MarketContext market, TradingOptions trading)
+        : this(market?.Frame ?? throw new ArgumentNullException(nameof(market)), market.Features, trading, market.DataHash)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        var text = string.Join('\n', symbols.Order(StringComparer.Ordinal).Select(s => $"{s}:{data[s].ContentHash()}"));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
     }
 }
 
@@ -74,17 +70,15 @@ public static class DqnTrainer
         var best = QNetwork.Create(spec, dqn.Seed);
         best.CopyWeightsFrom(learner.Policy);
         var replay = new ReplayBuffer(dqn.ReplayCapacity, spec.StateSize);
-        var explore = new Random(unchecked(dqn.Seed * 7919 + 17));
+        var explore = new SeededRandom(unchecked((dqn.Seed * 7919) + 17));
         var epsilon = EpsilonSchedule.From(dqn);
-        var state = new float[spec.StateSize];
-        var next = new float[spec.StateSize];
         var epochs = new List<EpochRecord>();
         var bestScore = double.NegativeInfinity;
         var bestEpoch = 0;
         var sinceBest = 0;
         long steps = 0;
         var firstEpoch = 1;
-        if (checkpoint?.TryRestore(learner.Policy, learner.Target, best) is { } resumed)
+        if (checkpoint?.TryRestore(learner, best, replay) is { } resumed)
         {
             firstEpoch = resumed.CompletedEpochs + 1;
             steps = resumed.Steps;
@@ -92,9 +86,7 @@ public static class DqnTrainer
             bestScore = resumed.BestScore;
             sinceBest = resumed.SinceBest;
             epochs.AddRange(resumed.Epochs);
-
-            // A fresh but still seeded exploration stream for the remaining epochs.
-            explore = new Random(unchecked((dqn.Seed * 7919) + 17 + resumed.CompletedEpochs));
+            explore = SeededRandom.FromState([.. resumed.ExplorationState]);
             activity?.SetTag("resumed_from_epoch", resumed.CompletedEpochs);
         }
 
@@ -107,36 +99,31 @@ public static class DqnTrainer
             using var epochSpan = LearningInstrumentation.ActivitySource.StartActivity("dqn.epoch");
             epochSpan?.SetTag("epoch", epoch);
             var env = new TradingEnvironment(frame, trading, trainStart, trainEnd);
-            var observation = env.Reset();
             double lossSum = 0;
             var lossCount = 0;
-            while (!env.Done)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                states.Write(observation.Row, observation.OpenLots, state);
-                var action = explore.NextDouble() < epsilon.At(steps)
+            TransitionLoop.Run(
+                env,
+                states,
+                options.RewardScale,
+                (ReadOnlySpan<float> s, in Observation _) => (TradeAction)(explore.NextDouble() < epsilon.At(steps)
                     ? explore.Next(3)
-                    : learner.GreedyAction(state, NetworkRole.Policy);
-                var result = env.Step((TradeAction)action);
-                if (!result.Done)
+                    : learner.GreedyAction(s, NetworkRole.Policy)),
+                (s, action, reward, next, done) =>
                 {
-                    states.Write(result.Next.Row, result.Next.OpenLots, next);
-                }
+                    replay.Add(s, action, reward, next, done);
+                    steps++;
+                    if (replay.Count >= dqn.WarmupTransitions && steps % dqn.UpdateEvery == 0)
+                    {
+                        lossSum += learner.Update(replay);
+                        lossCount++;
+                    }
 
-                replay.Add(state, action, Reward(result.Reward, trading, options), result.Done ? state : next, result.Done);
-                steps++;
-                if (replay.Count >= dqn.WarmupTransitions && steps % dqn.UpdateEvery == 0)
-                {
-                    lossSum += learner.Update(replay);
-                    lossCount++;
-                }
-
-                observation = result.Next;
-                if (steps % 512 == 0)
-                {
-                    progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, epochs.Count > 0 ? epochs[^1].ValidationScore : null));
-                }
-            }
+                    if (steps % 512 == 0)
+                    {
+                        progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, epochs.Count > 0 ? epochs[^1].ValidationScore : null));
+                    }
+                },
+                cancellation);
 
             var trainReturn = ((double)(env.EquityCurve[^1] / trading.InitialCash) - 1) * 100;
             var validation = Backtester.Run(frame, rawFeatures, validationPolicy, trading, validate.From, validate.To);
@@ -157,7 +144,7 @@ public static class DqnTrainer
             epochs.Add(new EpochRecord(epoch, steps, learner.Updates, epsilon.At(steps), lossCount > 0 ? lossSum / lossCount : double.NaN, trainReturn, score, validation.Metrics.ReturnPct, improved));
             epochSpan?.SetTag("validation_score", score);
             progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, score));
-            checkpoint?.Save(new TrainingResumeState(epoch, steps, bestEpoch, bestScore, sinceBest, [.. epochs]), learner.Policy, learner.Target, best);
+            checkpoint?.Save(new TrainingResumeState(epoch, steps, bestEpoch, bestScore, sinceBest, [.. epochs], explore.State), learner, best, replay);
             if (sinceBest >= options.Patience)
             {
                 break;

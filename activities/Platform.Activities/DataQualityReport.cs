@@ -1,40 +1,21 @@
 using Microsoft.Extensions.Logging;
 using Platform.Domain;
+using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Temporalio.Activities;
 
 namespace Platform.Activities;
 
-/// <summary>Reads what training and evaluation need from the market-data store, validated like any other source.</summary>
-internal static partial class StoredMarketData
+/// <summary>Says what the market data of an activity's range lacks: in its log, and on its span.</summary>
+internal static partial class DataQualityReport
 {
-    public static async Task<MarketDataSet> LoadAsync(IMarketDataStore store, IEnumerable<string> symbols, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
-    {
-        var series = new Dictionary<string, KlineSeries>(StringComparer.Ordinal);
-        var reports = new List<SymbolValidationReport>();
-        foreach (var symbol in symbols.Distinct())
-        {
-            var stored = await store.ReadAsync(symbol, KlineInterval.OneHour, from, to, cancellationToken);
-            if (stored.Count == 0)
-            {
-                throw new InvalidRequestException($"The market-data store has no {symbol} klines in [{from:yyyy-MM-dd}, {to:yyyy-MM-dd}); run the backfill first.");
-            }
-
-            var (validated, report) = KlineValidator.Validate(symbol, stored.Interval, [.. stored.Klines.Select((k, i) => new SourcedKline(k, "market-store", i + 1))]);
-            series[symbol] = validated;
-            reports.Add(report);
-        }
-
-        return new MarketDataSet(series, reports);
-    }
-
     /// <summary>
     /// The data quality of the range an activity uses, logged (a warning when rows were rejected or bars are missing)
     /// and put on the current span, so no model is trained or judged on incomplete data without a word.
     /// </summary>
-    public static DataQuality Report(MarketDataSet data, IEnumerable<string> symbols, DateTimeOffset from, DateTimeOffset to, string purpose)
+    public static DataQuality Report(MarketContext market, DateTimeOffset from, DateTimeOffset to, string purpose)
     {
-        var quality = DataQuality.Of(data, symbols, from, to);
+        var quality = market.QualityOf(from, to);
         var logger = ActivityExecutionContext.HasCurrent ? ActivityExecutionContext.Current.Logger : null;
         if (logger is not null && logger.IsEnabled(quality.IsClean ? LogLevel.Information : LogLevel.Warning))
         {
