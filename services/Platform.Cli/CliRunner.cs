@@ -64,7 +64,7 @@ internal static class CliRunner
 
     internal static bool IsUserError(Exception e) =>
         e is InvalidRequestException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
-            or InvalidDataException or Platform.MarketData.BinanceApiException or HttpRequestException or MlflowConfigurationException
+            or InvalidDataException or Platform.Binance.BinanceApiException or Platform.Binance.BinanceConfigurationException or HttpRequestException or MlflowConfigurationException
             or PlatformModelFormatException
             || (e is MlflowException mlflow && (int)mlflow.StatusCode is >= 400 and < 500);
 

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.MarketData;
 using Platform.Domain.Models;
 using Platform.Domain.Promotion;
@@ -145,8 +146,8 @@ public sealed class ActivityTests(LifecycleFixture fixture)
         Assert.Equal(champion.Trading, saved.Trading);
         Assert.Equal(champion.Normalization.Mean, saved.Normalization.Mean);
         Assert.Null(saved.Identity.Version);
-        await Assert.ThrowsAsync<ArgumentException>(() => loader.LoadAsync(ModelReference.Parse("models:/btc-loader-test@nobody")));
-        await Assert.ThrowsAsync<ArgumentException>(() => loader.LoadAsync(ModelReference.Parse("/nonexistent/model.dqn")));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => loader.LoadAsync(ModelReference.Parse("models:/btc-loader-test@nobody")));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => loader.LoadAsync(ModelReference.Parse("/nonexistent/model.dqn")));
     }
 
     [Fact]

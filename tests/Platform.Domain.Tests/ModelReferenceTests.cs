@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Models;
 
 namespace Platform.Domain.Tests;
@@ -34,7 +35,7 @@ public class ModelReferenceTests
     [InlineData(" ")]
     public void Parse_Malformed_ThrowsNamingTheForm(string text)
     {
-        var e = Assert.Throws<ArgumentException>(() => ModelReference.Parse(text));
+        var e = Assert.Throws<InvalidRequestException>(() => ModelReference.Parse(text));
 
         Assert.Contains("models:/NAME", e.Message, StringComparison.Ordinal);
     }
