@@ -45,7 +45,7 @@ public sealed class KafkaTopicConsumer<TKey, TValue> : IDisposable
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.RoundRobin,
-            SessionTimeoutMs = 10_000,
+            SessionTimeoutMs = 6_000,
             HeartbeatIntervalMs = 1_000,
             FetchWaitMaxMs = 10,
         });

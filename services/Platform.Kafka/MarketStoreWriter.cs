@@ -22,12 +22,12 @@ public sealed class MarketStoreWriter : IDisposable
     private readonly KafkaTopicConsumer<string, StreamedKline> consumer;
     private long records, closed, partial, inserted, updated, unchanged, deadLettered, batches;
 
-    public MarketStoreWriter(KafkaConnection connection, IMarketDataStore store, KafkaProducer deadLetters, KlineInterval? interval = null, string? clientId = null)
+    public MarketStoreWriter(KafkaConnection connection, IMarketDataStore store, KafkaProducer deadLetters, KlineInterval? interval = null, string groupId = GroupId, string? clientId = null)
     {
         this.store = store ?? throw new ArgumentNullException(nameof(store));
         this.deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
         this.interval = interval ?? KlineInterval.OneHour;
-        consumer = new KafkaTopicConsumer<string, StreamedKline>(connection, PlatformTopics.Klines(this.interval), GroupId, clientId);
+        consumer = new KafkaTopicConsumer<string, StreamedKline>(connection, PlatformTopics.Klines(this.interval), groupId, clientId);
     }
 
     public MarketStoreWriterStats Stats => new(
