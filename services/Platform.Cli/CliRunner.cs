@@ -46,5 +46,5 @@ internal static class CliRunner
     private static bool IsUserError(Exception e) =>
         e is ArgumentException or FormatException or MarketDataFormatException or FileNotFoundException or DirectoryNotFoundException
             or UnauthorizedAccessException or KeyNotFoundException or InvalidDataException
-            or Platform.MarketData.BinanceApiException or HttpRequestException;
+            or Platform.Binance.BinanceApiException or Platform.Binance.BinanceConfigurationException or HttpRequestException;
 }

@@ -18,6 +18,7 @@ internal static class PlatformCommandLine
         root.Subcommands.Add(ExperimentCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TemporalCommands.Create());
+        root.Subcommands.Add(ExchangeCommands.Create());
         foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()))
         {
             root.Subcommands.Add(command);

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Platform.Binance;
 using Platform.Domain.MarketData;
 
 namespace Platform.MarketData;
@@ -20,48 +20,19 @@ public enum DownloadOutcome
 
 public sealed record DownloadedFile(string Name, DownloadOutcome Outcome, long Bytes);
 
-/// <summary>A Binance error answer: <c>{"code": -1121, "msg": "Invalid symbol."}</c>, or an HTTP failure.</summary>
-public sealed class BinanceApiException : Exception
-{
-    public BinanceApiException(string message, int httpStatus, int? code)
-        : base(message)
-    {
-        HttpStatus = httpStatus;
-        Code = code;
-    }
-
-    public BinanceApiException()
-        : base("Binance request failed")
-    {
-    }
-
-    public BinanceApiException(string message)
-        : base(message)
-    {
-    }
-
-    public BinanceApiException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    public int HttpStatus { get; }
-
-    public int? Code { get; }
-}
-
 /// <summary>
 /// Downloads klines from data.binance.vision (monthly archives with their .CHECKSUM, verified) or from the REST
-/// endpoint /api/v3/klines (paged by 1000, Retry-After honoured). Base addresses are configurable so the same code
-/// works against mirrors and local test servers.
+/// endpoint /api/v3/klines through <see cref="BinanceRestClient"/> (paged by 1000, weight-paced, Retry-After honoured).
+/// Base addresses are configurable so the same code works against mirrors, the exchange simulator and test servers.
 /// </summary>
 public sealed class BinanceDataDownloader(HttpClient http, Uri visionBase, Uri restBase)
 {
+    private readonly BinanceRestClient rest = new(http, new BinanceClientOptions { RestBaseUri = restBase });
+
     public static Uri DefaultVisionBase { get; } = new("https://data.binance.vision/");
 
     public static Uri DefaultRestBase { get; } = new("https://data-api.binance.vision/");
 
-    private const int RestPageLimit = 1000;
     private const int MaxRetries = 5;
 
     /// <summary>Fetches the monthly archives covering [from, to) into <paramref name="directory"/>.</summary>
@@ -114,38 +85,12 @@ public sealed class BinanceDataDownloader(HttpClient http, Uri visionBase, Uri r
         Directory.CreateDirectory(directory);
         var name = $"{symbol}-{interval.Code}-rest-{from:yyyyMMddHH}-{to:yyyyMMddHH}.csv";
         var csv = new StringBuilder();
-        var start = from.ToUnixTimeMilliseconds();
-        var end = to.ToUnixTimeMilliseconds() - 1;
-        while (start <= end)
+        progress?.Report($"{symbol} {from:yyyy-MM-dd HH:mm}");
+        await foreach (var row in rest.GetKlineRangeAsync(symbol, interval, from, to, cancellationToken))
         {
-            progress?.Report($"{symbol} {DateTimeOffset.FromUnixTimeMilliseconds(start):yyyy-MM-dd HH:mm}");
-            var uri = new Uri(restBase, string.Create(CultureInfo.InvariantCulture, $"api/v3/klines?symbol={Uri.EscapeDataString(symbol)}&interval={interval.Code}&startTime={start}&endTime={end}&limit={RestPageLimit}"));
-            var body = await GetBytesAsync(uri, cancellationToken) ?? throw new BinanceApiException($"{uri.AbsolutePath}: not found", 404, null);
-            using var document = JsonDocument.Parse(body);
-            var rows = document.RootElement;
-            if (rows.ValueKind != JsonValueKind.Array)
-            {
-                throw new BinanceApiException($"{uri.AbsolutePath}: expected an array of klines", 200, null);
-            }
-
-            long last = -1;
-            foreach (var row in rows.EnumerateArray())
-            {
-                if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() < 11)
-                {
-                    throw new BinanceApiException($"{uri.AbsolutePath}: a kline is not a 12-element array", 200, null);
-                }
-
-                csv.AppendJoin(',', row.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText())).Append('\n');
-                last = row[0].GetInt64();
-            }
-
-            if (rows.GetArrayLength() < RestPageLimit || last < 0)
-            {
-                break;
-            }
-
-            start = last + 1;
+            // The row's own strings, so decimals keep Binance's exact text.
+            using var document = JsonDocument.Parse(row.RawJson);
+            csv.AppendJoin(',', document.RootElement.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText())).Append('\n');
         }
 
         var path = Path.Combine(directory, name);

@@ -115,12 +115,8 @@ public static class BinanceKlineCsvParser
             throw new MarketDataFormatException(source, line, $"column {column}: '{text}' is not an integer timestamp");
         }
 
-        return value switch
-        {
-            >= 100_000_000_000_000 and < 10_000_000_000_000_000 => DateTimeOffset.UnixEpoch.AddTicks(value * 10),
-            >= 100_000_000_000 and < 100_000_000_000_000 => DateTimeOffset.FromUnixTimeMilliseconds(value),
-            _ => throw new MarketDataFormatException(source, line, $"column {column}: {value} is neither a millisecond nor a microsecond Unix timestamp"),
-        };
+        return Platform.Binance.BinanceTime.FromUnix(value)
+            ?? throw new MarketDataFormatException(source, line, $"column {column}: {value} is neither a millisecond nor a microsecond Unix timestamp");
     }
 
     private static bool IsHeader(string firstField) =>

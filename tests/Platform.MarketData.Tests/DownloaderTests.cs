@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Platform.Binance;
 using Platform.Domain.MarketData;
 
 namespace Platform.MarketData.Tests;

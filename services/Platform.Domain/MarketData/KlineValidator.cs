@@ -18,21 +18,13 @@ public static class KlineValidator
         var warnings = new List<KlineWarning>();
         var accepted = new List<Kline>(rows.Count);
         var acceptedAt = new Dictionary<DateTimeOffset, SourcedKline>(rows.Count);
-        var intervalMs = (long)interval.Length.TotalMilliseconds;
 
         foreach (var row in rows)
         {
             var k = row.Kline;
-            var problem = ValueProblem(k);
-            if (problem is { } p)
+            if (Check(k, interval) is { } p)
             {
                 rejected.Add(Reject(row, p.Reason, p.Detail));
-                continue;
-            }
-
-            if (k.OpenTime.ToUnixTimeMilliseconds() % intervalMs != 0)
-            {
-                rejected.Add(Reject(row, RejectionReason.MisalignedOpenTime, $"open time {k.OpenTime:O} is not on a {interval.Code} boundary"));
                 continue;
             }
 
@@ -74,6 +66,23 @@ public static class KlineValidator
             warnings,
             gaps);
         return (series, report);
+    }
+
+    /// <summary>
+    /// The checks that concern one kline alone (values, OHLC consistency, alignment to the interval), for live sources
+    /// that see klines one at a time; null when the kline is valid. Ordering and duplicates are the caller's concern.
+    /// </summary>
+    public static (RejectionReason Reason, string Detail)? Check(in Kline kline, KlineInterval interval)
+    {
+        if (ValueProblem(kline) is { } problem)
+        {
+            return problem;
+        }
+
+        var intervalMs = (long)interval.Length.TotalMilliseconds;
+        return kline.OpenTime.ToUnixTimeMilliseconds() % intervalMs != 0
+            ? (RejectionReason.MisalignedOpenTime, $"open time {kline.OpenTime:O} is not on a {interval.Code} boundary")
+            : null;
     }
 
     private static RejectedRow Reject(SourcedKline row, RejectionReason reason, string detail) =>
