@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Activities;
 using Platform.Domain.MarketData;
+using Platform.Kafka;
 using Platform.Mlflow;
 using Platform.Mlflow.Server;
 using Platform.Storage;
@@ -25,11 +26,12 @@ public sealed class PlatformRuntime : IAsyncDisposable
     private readonly TemporalServerHost? temporalServer;
     private readonly MlflowLocalServer? mlflowServer;
 
-    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, TemporalClient client, string temporalAddress, Uri mlflowUri, PlatformOptions options)
+    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, KafkaCluster kafka, TemporalClient client, string temporalAddress, Uri mlflowUri, PlatformOptions options)
     {
         this.host = host;
         this.temporalServer = temporalServer;
         this.mlflowServer = mlflowServer;
+        Kafka = kafka;
         Client = client;
         TemporalAddress = temporalAddress;
         MlflowUri = mlflowUri;
@@ -43,6 +45,9 @@ public sealed class PlatformRuntime : IAsyncDisposable
     public Uri MlflowUri { get; }
 
     public PlatformOptions Options { get; }
+
+    /// <summary>The Kafka cluster: KAFKA_BOOTSTRAP_SERVERS, or the embedded broker started with the runtime.</summary>
+    public KafkaCluster Kafka { get; }
 
     public bool EmbeddedTemporal => temporalServer is not null;
 
@@ -65,8 +70,17 @@ public sealed class PlatformRuntime : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         TemporalServerHost? temporalServer = null;
         MlflowLocalServer? mlflowServer = null;
+        KafkaCluster? kafka = null;
         try
         {
+            kafka = KafkaConnection.FromEnvironment() is { } configured ? KafkaCluster.Connect(configured) : KafkaCluster.StartEmbedded();
+            await kafka.EnsureTopicsAsync(PlatformTopics.All);
+            if (kafka.IsEmbedded)
+            {
+                // Other platform commands (kafka topics, kafka tail) find the embedded broker through this file.
+                await File.WriteAllTextAsync(options.KafkaBootstrapFile, kafka.Connection.BootstrapServers, cancellationToken);
+            }
+
             if (string.IsNullOrWhiteSpace(options.TemporalAddress))
             {
                 temporalServer = await TemporalServerHost.StartAsync(
@@ -93,6 +107,14 @@ public sealed class PlatformRuntime : IAsyncDisposable
             var data = new PlatformDataOptions { Directory = options.DataDirectory };
             builder.Services.AddSingleton(data);
             builder.Services.AddSingleton<IMarketDataStore>(_ => new DuckDbMarketDataStore(data.MarketStorePath));
+            builder.Services.AddSingleton(kafka);
+            builder.Services.AddSingleton(_ => new KafkaProducer(kafka.Connection, "platform-worker"));
+            if (options.RunMarketStoreWriter)
+            {
+                builder.Services.AddHostedService<MarketStoreWriterService>();
+            }
+
+            builder.Services.AddHttpClient();
             builder.Services.AddSingleton(_ => MlflowClient.Create(new MlflowClientOptions { TrackingUri = mlflowUri }));
             builder.Services.AddSingleton<IAuditLog>(_ => new JsonLinesAuditLog(data.AuditLogPath));
             builder.Services.AddOpenTelemetry().WithTracing(t => t.AddPlatformTracing("platform-worker", TelemetryOptions.FromEnvironment()));
@@ -108,6 +130,8 @@ public sealed class PlatformRuntime : IAsyncDisposable
                 .AddWorkflow<PromotionWorkflow>()
                 .AddWorkflow<RollbackWorkflow>()
                 .AddWorkflow<RetrainingWorkflow>()
+                .AddWorkflow<MarketStreamWorkflow>()
+                .AddSingletonActivities<MarketStreamActivities>()
                 .AddSingletonActivities<MarketDataActivities>()
                 .AddSingletonActivities<TrainingActivities>()
                 .AddSingletonActivities<RegistryActivities>()
@@ -115,10 +139,11 @@ public sealed class PlatformRuntime : IAsyncDisposable
             var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = options.TemporalNamespace, Interceptors = [tracing] });
-            return new PlatformRuntime(host, temporalServer, mlflowServer, client, address, mlflowUri, options);
+            return new PlatformRuntime(host, temporalServer, mlflowServer, kafka, client, address, mlflowUri, options);
         }
         catch
         {
+            kafka?.Dispose();
             if (mlflowServer is not null)
             {
                 await mlflowServer.DisposeAsync();
@@ -150,5 +175,12 @@ public sealed class PlatformRuntime : IAsyncDisposable
         {
             await temporalServer.DisposeAsync();
         }
+
+        if (Kafka.IsEmbedded)
+        {
+            File.Delete(Options.KafkaBootstrapFile);
+        }
+
+        Kafka.Dispose();
     }
 }
