@@ -86,7 +86,8 @@ public sealed partial class MarketStreamWorkflow
             }
 
             var dayOver = !await changed;
-            await attempt.CancelAsync();
+            // Cancel, not CancelAsync: the workflow must stay on its deterministic scheduler.
+            attempt.Cancel();
             await AwaitCancelledAsync(stream);
             if (stopReason is not null)
             {
