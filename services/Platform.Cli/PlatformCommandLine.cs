@@ -31,6 +31,8 @@ internal static partial class PlatformCommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TemporalCommands.Create());
         root.Subcommands.Add(ExchangeCommands.Create());
+        root.Subcommands.Add(KafkaCommands.Create());
+        root.Subcommands.Add(StreamCommands.Create());
         foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()))
         {
             root.Subcommands.Add(command);

@@ -33,6 +33,12 @@ public sealed record PlatformOptions
     /// <summary>Embedded Temporal server state in memory instead of a SQLite file (tests, demos that leave nothing behind).</summary>
     public bool InMemoryTemporal { get; init; }
 
+    /// <summary>Run the <c>market-store-writer</c> consumer in this process (market.klines.1h → market store).</summary>
+    public bool RunMarketStoreWriter { get; init; } = true;
+
+    /// <summary>Where a running platform with the embedded Kafka broker writes its bootstrap address for other commands.</summary>
+    public string KafkaBootstrapFile => Path.Combine(DataDirectory, "kafka.bootstrap");
+
     /// <summary>
     /// Uses a real Temporal server when TEMPORAL_ADDRESS is set (with the other TEMPORAL_* variables, see
     /// <see cref="TemporalEndpoint"/>) and a real MLflow server when MLFLOW_TRACKING_URI is set (with

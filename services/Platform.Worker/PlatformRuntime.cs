@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Activities;
 using Platform.Domain.MarketData;
+using Platform.Kafka;
 using Platform.Mlflow;
 using Platform.Mlflow.Server;
 using Platform.Storage;
@@ -25,11 +26,12 @@ public sealed class PlatformRuntime : IAsyncDisposable
     private readonly TemporalServerHost? temporalServer;
     private readonly MlflowLocalServer? mlflowServer;
 
-    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, TemporalClient client, TemporalEndpoint temporal, MlflowClientOptions mlflow, PlatformOptions options)
+    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, KafkaCluster kafka, TemporalClient client, TemporalEndpoint temporal, MlflowClientOptions mlflow, PlatformOptions options)
     {
         this.host = host;
         this.temporalServer = temporalServer;
         this.mlflowServer = mlflowServer;
+        Kafka = kafka;
         Client = client;
         Temporal = temporal;
         MlflowClientOptions = mlflow;
@@ -50,6 +52,9 @@ public sealed class PlatformRuntime : IAsyncDisposable
     public Uri MlflowUri => MlflowClientOptions.ServerUri;
 
     public PlatformOptions Options { get; }
+
+    /// <summary>The Kafka cluster: KAFKA_BOOTSTRAP_SERVERS, or the embedded broker started with the runtime.</summary>
+    public KafkaCluster Kafka { get; }
 
     public bool EmbeddedTemporal => temporalServer is not null;
 
@@ -72,8 +77,17 @@ public sealed class PlatformRuntime : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         TemporalServerHost? temporalServer = null;
         MlflowLocalServer? mlflowServer = null;
+        KafkaCluster? kafka = null;
         try
         {
+            kafka = KafkaConnection.FromEnvironment() is { } configured ? KafkaCluster.Connect(configured) : KafkaCluster.StartEmbedded();
+            await kafka.EnsureTopicsAsync(PlatformTopics.All);
+            if (kafka.IsEmbedded)
+            {
+                // Other platform commands (kafka topics, kafka tail) find the embedded broker through this file.
+                await File.WriteAllTextAsync(options.KafkaBootstrapFile, kafka.Connection.BootstrapServers, cancellationToken);
+            }
+
             if (options.Temporal is null)
             {
                 temporalServer = await TemporalServerHost.StartAsync(
@@ -101,7 +115,15 @@ public sealed class PlatformRuntime : IAsyncDisposable
             var data = new PlatformDataOptions { Directory = options.DataDirectory };
             builder.Services.AddSingleton(data);
             builder.Services.AddSingleton<IMarketDataStore>(_ => new DuckDbMarketDataStore(data.MarketStorePath));
+            builder.Services.AddHttpClient();
             builder.Services.AddMlflowClient(mlflow);
+            builder.Services.AddSingleton(kafka);
+            builder.Services.AddSingleton(_ => new KafkaProducer(kafka.Connection, "platform-worker"));
+            if (options.RunMarketStoreWriter)
+            {
+                builder.Services.AddHostedService<MarketStoreWriterService>();
+            }
+
             builder.Services.AddSingleton<IAuditLog>(_ => new JsonLinesAuditLog(data.AuditLogPath));
             builder.Services.AddOpenTelemetry().WithTracing(t => t.AddPlatformTracing("platform-worker", TelemetryOptions.FromEnvironment()));
             builder.Services
@@ -116,6 +138,8 @@ public sealed class PlatformRuntime : IAsyncDisposable
                 .AddWorkflow<PromotionWorkflow>()
                 .AddWorkflow<RollbackWorkflow>()
                 .AddWorkflow<RetrainingWorkflow>()
+                .AddWorkflow<MarketStreamWorkflow>()
+                .AddSingletonActivities<MarketStreamActivities>()
                 .AddSingletonActivities<MarketDataActivities>()
                 .AddSingletonActivities<TrainingActivities>()
                 .AddSingletonActivities<RegistryActivities>()
@@ -124,10 +148,11 @@ public sealed class PlatformRuntime : IAsyncDisposable
             await host.StartAsync(cancellationToken);
             connect.Interceptors = [tracing];
             var client = await TemporalClient.ConnectAsync(connect);
-            return new PlatformRuntime(host, temporalServer, mlflowServer, client, temporal, mlflow, options);
+            return new PlatformRuntime(host, temporalServer, mlflowServer, kafka, client, temporal, mlflow, options);
         }
         catch
         {
+            kafka?.Dispose();
             if (mlflowServer is not null)
             {
                 await mlflowServer.DisposeAsync();
@@ -162,5 +187,12 @@ public sealed class PlatformRuntime : IAsyncDisposable
         {
             await temporalServer.DisposeAsync();
         }
+
+        if (Kafka.IsEmbedded)
+        {
+            File.Delete(Options.KafkaBootstrapFile);
+        }
+
+        Kafka.Dispose();
     }
 }

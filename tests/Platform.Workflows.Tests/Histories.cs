@@ -20,7 +20,8 @@ internal static class Histories
         .AddWorkflow<TrainingWorkflow>()
         .AddWorkflow<PromotionWorkflow>()
         .AddWorkflow<RollbackWorkflow>()
-        .AddWorkflow<RetrainingWorkflow>());
+        .AddWorkflow<RetrainingWorkflow>()
+        .AddWorkflow<MarketStreamWorkflow>());
 
     public static async Task CheckAsync(WorkflowHandle handle, string name)
     {

@@ -94,3 +94,36 @@ public interface IPromotionActivities
     [Activity("RecordAudit")]
     Task RecordAuditAsync(AuditEntry entry);
 }
+
+/// <summary>What one attempt of the stream activity holds: a WebSocket kline stream of these symbols, produced to Kafka.</summary>
+/// <param name="ExchangeUrl">A Binance-compatible server (the simulator) for REST and WebSocket; null: Binance itself.</param>
+/// <param name="BackfillFrom">Where the gap backfill starts for a symbol the market store does not hold yet; null: streaming starts now.</param>
+public sealed record MarketStreamActivityInput(
+    string StreamId,
+    IReadOnlyList<string> Symbols,
+    string Interval,
+    string? ExchangeUrl,
+    DateTimeOffset? BackfillFrom,
+    int StatusReportSeconds);
+
+/// <summary>The stream's state as the activity last reported it (see <c>MarketStreamWorkflow.ReportStatus</c>).</summary>
+public sealed record MarketStreamReport(
+    bool Connected,
+    IReadOnlyDictionary<string, DateTimeOffset> LastClosedOpenTime,
+    double? LagSeconds,
+    int Reconnects,
+    long ClosedKlines,
+    long BackfilledKlines,
+    long DeadLettered,
+    string? LastError,
+    DateTimeOffset ReportedAt);
+
+public interface IMarketStreamActivities
+{
+    /// <summary>
+    /// Holds the stream until cancelled (it never completes on its own): gap backfill, WebSocket, every kline produced
+    /// to Kafka. Heartbeats while running; reports its status to the workflow by signal.
+    /// </summary>
+    [Activity("RunMarketStream")]
+    Task RunMarketStreamAsync(MarketStreamActivityInput input);
+}

@@ -21,7 +21,37 @@ internal static class BenchCommands
         var bench = new Command("bench", "Benchmarks (print JSON lines)");
         bench.Subcommands.Add(Backtest());
         bench.Subcommands.Add(Dqn());
+        bench.Subcommands.Add(Stream());
         return bench;
+    }
+
+    private static Command Stream()
+    {
+        var data = CommonOptions.Data();
+        var symbols = new Option<string>("--symbols") { Description = "Comma-separated symbols", DefaultValueFactory = _ => string.Join(",", LifecycleDefaults.Symbols) };
+        var from = new Option<string>("--from") { Description = "Replay start (UTC)", DefaultValueFactory = _ => "2021-01-01" };
+        var to = new Option<string>("--to") { Description = "Replay end (UTC, exclusive)", DefaultValueFactory = _ => "2023-01-01" };
+        var store = new Option<string>("--store") { Description = "Market store: duckdb (the platform's) or memory", DefaultValueFactory = _ => "duckdb" };
+        var pacedSpeed = new Option<double>("--paced-speed") { Description = "Simulated hours per second of the paced latency run", DefaultValueFactory = _ => 50 };
+        var pacedDays = new Option<int>("--paced-days") { Description = "Days replayed by the paced latency run (the last of the range)", DefaultValueFactory = _ => 7 };
+        var command = new Command("stream", "Simulator at --speed max → WebSocket → Kafka → market store: klines/s end to end, and received → Kafka-acknowledged latency (full speed and paced)")
+        {
+            data, symbols, from, to, store, pacedSpeed, pacedDays,
+        };
+        command.SetAction((parse, cancellationToken) => CliRunner.RunAsync(async () =>
+        {
+            var start = CommonOptions.ParseTime(parse.GetValue(from), "--from")!.Value;
+            var end = CommonOptions.ParseTime(parse.GetValue(to), "--to")!.Value;
+            var kind = parse.GetValue(store);
+            if (end <= start || kind is not ("duckdb" or "memory") || parse.GetValue(pacedSpeed) <= 0 || parse.GetValue(pacedDays) < 1)
+            {
+                throw new ArgumentException("need --to after --from, --store duckdb|memory, a positive --paced-speed and --paced-days");
+            }
+
+            var list = parse.GetValue(symbols)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).ToList();
+            return await StreamBench.RunAsync(parse.GetValue(data)!, list, start, end, kind == "duckdb", parse.GetValue(pacedSpeed), parse.GetValue(pacedDays), cancellationToken);
+        }));
+        return command;
     }
 
     private static Command Dqn()

@@ -18,7 +18,56 @@ internal static class DataCommands
         var data = new Command("data", "Market data: validate and download kline files");
         data.Subcommands.Add(Validate());
         data.Subcommands.Add(Download());
+        data.Subcommands.Add(Export());
         return data;
+    }
+
+    private static Command Export()
+    {
+        var dataDirectory = LifecycleCommands.DataDirectory();
+        var symbol = new Option<string>("--symbol") { Description = "Symbol, e.g. BTCUSDT", Required = true };
+        var interval = CommonOptions.Interval();
+        var from = new Option<string>("--from") { Description = "Start (UTC, inclusive)", Required = true };
+        var to = new Option<string>("--to") { Description = "End (UTC, exclusive)", Required = true };
+        var output = new Option<string>("--out") { Description = "CSV file to write", Required = true };
+        var command = new Command("export", "Write the market store's klines in Binance's CSV layout") { dataDirectory, symbol, interval, from, to, output };
+        command.SetAction((parse, cancellationToken) => CliRunner.RunAsync(async () =>
+        {
+            var start = CommonOptions.ParseTime(parse.GetValue(from), "--from")!.Value;
+            var end = CommonOptions.ParseTime(parse.GetValue(to), "--to")!.Value;
+            if (end <= start)
+            {
+                throw new ArgumentException("--to must be after --from");
+            }
+
+            var storePath = new Platform.Activities.PlatformDataOptions { Directory = parse.GetValue(dataDirectory)! }.MarketStorePath;
+            if (!File.Exists(storePath))
+            {
+                throw new FileNotFoundException($"no market store at {storePath}");
+            }
+
+            KlineSeries series;
+            try
+            {
+                using var store = new Platform.Storage.DuckDbMarketDataStore(storePath);
+                series = await store.ReadAsync(parse.GetValue(symbol)!.ToUpperInvariant(), CommonOptions.ParseInterval(parse.GetValue(interval)!), start, end, cancellationToken);
+            }
+            catch (DuckDB.NET.Data.DuckDBException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"the market store {storePath} is open in a running platform; stop it (Ctrl+C on ./platform up) and export again", e);
+            }
+
+            var path = parse.GetValue(output)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            await using (var writer = new StreamWriter(path, append: false, new UTF8Encoding(false)))
+            {
+                BinanceKlineCsvWriter.Write(writer, series);
+            }
+
+            Console.WriteLine($"{series.Count} {series.Symbol} {series.Interval} klines → {path}");
+            return 0;
+        }));
+        return command;
     }
 
     private static Command Download()

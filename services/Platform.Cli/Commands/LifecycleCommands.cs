@@ -40,6 +40,7 @@ internal static class LifecycleCommands
             await using var runtime = await PlatformRuntime.StartAsync(options, cancellationToken: cancellation);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Temporal: [blue]{runtime.TemporalAddress}[/] ({(runtime.EmbeddedTemporal ? "embedded" : "external, " + runtime.Temporal.Describe())}), namespace {options.TemporalNamespace}, task queue {options.TaskQueue}");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"MLflow:   [blue]{runtime.MlflowUri}[/] ({(runtime.EmbeddedMlflow ? "embedded; web view at /" : "external")})");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Kafka:    [blue]{runtime.Kafka.Connection.BootstrapServers}[/] ({(runtime.Kafka.IsEmbedded ? "embedded, in memory: the market store is the durable record" : "external")}), topics {string.Join(", ", Platform.Kafka.PlatformTopics.All.Select(t => t.Name))}");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Data:     {Path.GetFullPath(options.DataDirectory)}");
             AnsiConsole.MarkupLine("Worker running. Press Ctrl+C to stop.");
             try

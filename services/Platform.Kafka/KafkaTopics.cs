@@ -1,0 +1,34 @@
+using Platform.Domain.MarketData;
+
+namespace Platform.Kafka;
+
+/// <summary>A topic as the platform creates it: name, partition count and what it carries.</summary>
+public sealed record KafkaTopicDefinition(string Name, int Partitions, string Purpose, short ReplicationFactor = 3);
+
+/// <summary>A topic with the serialisation of its keys and values, so producers and consumers cannot disagree.</summary>
+public sealed record KafkaTopic<TKey, TValue>(KafkaTopicDefinition Definition, IKafkaSerde<TKey> KeySerde, IKafkaSerde<TValue> ValueSerde)
+{
+    public string Name => Definition.Name;
+}
+
+/// <summary>
+/// Every topic of the platform, in one place. Keys decide ordering: a key's records stay in one partition, in order.
+/// Later streams follow the same pattern — a definition, a versioned value schema (<see cref="IKafkaSerde{T}"/>) and an
+/// entry in <see cref="All"/> — e.g. <c>features.&lt;spec&gt;.v&lt;version&gt;</c> keyed by symbol, <c>decisions</c>
+/// keyed by model, order topics keyed by client order id.
+/// </summary>
+public static class PlatformTopics
+{
+    /// <summary>Closed and partial klines of one interval, key = symbol (each symbol in order), value = <see cref="StreamedKlineSerde"/> v1.</summary>
+    public static KafkaTopic<string, StreamedKline> Klines(KlineInterval interval) =>
+        new(new KafkaTopicDefinition($"market.klines.{interval.Code}", 6, $"Binance {interval.Code} klines, key = symbol"), Utf8StringSerde.Instance, StreamedKlineSerde.Instance);
+
+    public static KafkaTopic<string, StreamedKline> KlinesOneHour { get; } = Klines(KlineInterval.OneHour);
+
+    /// <summary>Live messages that could not become a valid kline, with reason and raw payload; key = symbol when known, else the source.</summary>
+    public static KafkaTopic<string, KlineDeadLetter> KlineDeadLetters { get; } =
+        new(new KafkaTopicDefinition("market.klines.dlq", 1, "malformed or invalid kline messages with reason and raw payload"), Utf8StringSerde.Instance, KlineDeadLetterSerde.Instance);
+
+    /// <summary>Every topic the platform creates at start.</summary>
+    public static IReadOnlyList<KafkaTopicDefinition> All { get; } = [KlinesOneHour.Definition, KlineDeadLetters.Definition];
+}

@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Platform.Domain.MarketData;
+
+namespace Platform.Kafka;
+
+/// <summary>Bytes ↔ value for one topic's keys or values. Bad bytes throw <see cref="KafkaMessageFormatException"/> with the reason.</summary>
+public interface IKafkaSerde<T>
+{
+    byte[] Serialize(T value);
+
+    T Deserialize(ReadOnlySpan<byte> data);
+}
+
+/// <summary>A record on a topic that does not match the topic's schema.</summary>
+public sealed class KafkaMessageFormatException(string message, Exception? inner = null) : Exception(message, inner);
+
+public sealed class Utf8StringSerde : IKafkaSerde<string>
+{
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static Utf8StringSerde Instance { get; } = new();
+
+    public byte[] Serialize(string value) => Strict.GetBytes(value);
+
+    public string Deserialize(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return Strict.GetString(data);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new KafkaMessageFormatException("key is not valid UTF-8", e);
+        }
+    }
+}
+
+/// <summary>
+/// Versioned JSON values: every value carries <c>schema</c> and <c>version</c>; a reader accepts its own schema at
+/// versions up to the one it knows (fields are only ever added), and names anything else as the reason it refuses.
+/// </summary>
+public abstract class VersionedJsonSerde<T> : IKafkaSerde<T>
+{
+    protected abstract string Schema { get; }
+
+    protected abstract int Version { get; }
+
+    public byte[] Serialize(T value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schema", Schema);
+            writer.WriteNumber("version", Version);
+            WriteFields(writer, value);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public T Deserialize(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(data.ToArray());
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new KafkaMessageFormatException($"{Schema}: value is not a JSON object");
+            }
+
+            var schema = root.TryGetProperty("schema", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            if (schema != Schema)
+            {
+                throw new KafkaMessageFormatException($"expected schema '{Schema}', found '{schema ?? "(none)"}'");
+            }
+
+            var version = root.TryGetProperty("version", out var v) && v.TryGetInt32(out var n) ? n : 0;
+            if (version < 1 || version > Version)
+            {
+                throw new KafkaMessageFormatException($"{Schema}: version {version} is not supported (this reader knows 1..{Version})");
+            }
+
+            return ReadFields(root);
+        }
+        catch (JsonException e)
+        {
+            throw new KafkaMessageFormatException($"{Schema}: not valid JSON ({e.Message})", e);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new KafkaMessageFormatException($"{Schema}: {e.Message}", e);
+        }
+    }
+
+    protected abstract void WriteFields(Utf8JsonWriter writer, T value);
+
+    protected abstract T ReadFields(JsonElement root);
+
+    protected static JsonElement Required(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : throw new KeyNotFoundException($"field '{name}' is missing");
+
+    protected static string RequiredString(JsonElement root, string name) => Required(root, name).GetString()!;
+
+    protected static string? OptionalString(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    protected static DateTimeOffset RequiredTime(JsonElement root, string name) => DateTimeOffset.FromUnixTimeMilliseconds(Required(root, name).GetInt64());
+
+    protected static decimal RequiredDecimal(JsonElement root, string name) => ParseDecimal(RequiredString(root, name), name);
+
+    protected static decimal? OptionalDecimal(JsonElement root, string name) => OptionalString(root, name) is { } text ? ParseDecimal(text, name) : null;
+
+    protected static void WriteDecimal(Utf8JsonWriter writer, string name, decimal? value)
+    {
+        if (value is { } d)
+        {
+            writer.WriteString(name, d.ToString(CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    private static decimal ParseDecimal(string text, string name) =>
+        decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)
+            ? d
+            : throw new FormatException($"field '{name}' value '{text}' is not a decimal number");
+}
+
+/// <summary>
+/// <c>platform.market.kline</c> v1: Binance's 12 kline fields (prices and volumes as exact decimal strings, times in
+/// Unix milliseconds, <c>ignore</c> as Binance sends it) plus symbol, interval, closed (<c>x</c>), source and received-at.
+/// </summary>
+public sealed class StreamedKlineSerde : VersionedJsonSerde<StreamedKline>
+{
+    public static StreamedKlineSerde Instance { get; } = new();
+
+    protected override string Schema => "platform.market.kline";
+
+    protected override int Version => 1;
+
+    protected override void WriteFields(Utf8JsonWriter writer, StreamedKline value)
+    {
+        var k = value.Kline;
+        writer.WriteString("symbol", value.Symbol);
+        writer.WriteString("interval", value.Interval.Code);
+        writer.WriteBoolean("closed", value.IsClosed);
+        writer.WriteNumber("open_time", k.OpenTime.ToUnixTimeMilliseconds());
+        WriteDecimal(writer, "open", k.Open);
+        WriteDecimal(writer, "high", k.High);
+        WriteDecimal(writer, "low", k.Low);
+        WriteDecimal(writer, "close", k.Close);
+        WriteDecimal(writer, "volume", k.Volume);
+        if (k.CloseTime is { } closeTime)
+        {
+            writer.WriteNumber("close_time", closeTime.ToUnixTimeMilliseconds());
+        }
+        else
+        {
+            writer.WriteNull("close_time");
+        }
+
+        WriteDecimal(writer, "quote_volume", k.QuoteVolume);
+        if (k.TradeCount is { } trades)
+        {
+            writer.WriteNumber("trades", trades);
+        }
+        else
+        {
+            writer.WriteNull("trades");
+        }
+
+        WriteDecimal(writer, "taker_buy_base_volume", k.TakerBuyBaseVolume);
+        WriteDecimal(writer, "taker_buy_quote_volume", k.TakerBuyQuoteVolume);
+        writer.WriteString("ignore", "0");
+        writer.WriteString("source", value.Source);
+        writer.WriteNumber("received_at", value.ReceivedAt.ToUnixTimeMilliseconds());
+    }
+
+    protected override StreamedKline ReadFields(JsonElement root)
+    {
+        var kline = new Kline(
+            RequiredTime(root, "open_time"),
+            RequiredDecimal(root, "open"),
+            RequiredDecimal(root, "high"),
+            RequiredDecimal(root, "low"),
+            RequiredDecimal(root, "close"),
+            RequiredDecimal(root, "volume"),
+            root.TryGetProperty("close_time", out var ct) && ct.ValueKind == JsonValueKind.Number ? DateTimeOffset.FromUnixTimeMilliseconds(ct.GetInt64()) : null,
+            OptionalDecimal(root, "quote_volume"),
+            root.TryGetProperty("trades", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt64() : null,
+            OptionalDecimal(root, "taker_buy_base_volume"),
+            OptionalDecimal(root, "taker_buy_quote_volume"));
+        return new StreamedKline(
+            RequiredString(root, "symbol"),
+            KlineInterval.Parse(RequiredString(root, "interval")),
+            kline,
+            Required(root, "closed").GetBoolean(),
+            RequiredString(root, "source"),
+            RequiredTime(root, "received_at"));
+    }
+}
+
+/// <summary><c>platform.market.kline-dead-letter</c> v1: source, reason, the raw payload as received, received-at, symbol when known.</summary>
+public sealed class KlineDeadLetterSerde : VersionedJsonSerde<KlineDeadLetter>
+{
+    public static KlineDeadLetterSerde Instance { get; } = new();
+
+    protected override string Schema => "platform.market.kline-dead-letter";
+
+    protected override int Version => 1;
+
+    protected override void WriteFields(Utf8JsonWriter writer, KlineDeadLetter value)
+    {
+        writer.WriteString("source", value.Source);
+        writer.WriteString("reason", value.Reason);
+        writer.WriteString("raw_payload", value.RawPayload);
+        writer.WriteNumber("received_at", value.ReceivedAt.ToUnixTimeMilliseconds());
+        if (value.Symbol is { } symbol)
+        {
+            writer.WriteString("symbol", symbol);
+        }
+        else
+        {
+            writer.WriteNull("symbol");
+        }
+    }
+
+    protected override KlineDeadLetter ReadFields(JsonElement root) =>
+        new(RequiredString(root, "source"), RequiredString(root, "reason"), RequiredString(root, "raw_payload"), RequiredTime(root, "received_at"), OptionalString(root, "symbol"));
+}

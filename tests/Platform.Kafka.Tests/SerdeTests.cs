@@ -1,0 +1,70 @@
+using System.Text;
+using Platform.Domain.MarketData;
+
+namespace Platform.Kafka.Tests;
+
+public sealed class SerdeTests
+{
+    [Fact]
+    public void StreamedKlineSerde_RoundTrip_PreservesEveryFieldExactly()
+    {
+        var kline = KafkaClusterFixture.Kline("BTCUSDT", 5, closed: false, close: 42_123.45678901m);
+
+        var back = StreamedKlineSerde.Instance.Deserialize(StreamedKlineSerde.Instance.Serialize(kline));
+
+        Assert.Equal(kline, back);
+    }
+
+    [Fact]
+    public void StreamedKlineSerde_OnlyOhlcv_RoundTripsWithNulls()
+    {
+        var open = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var kline = new StreamedKline("LTCUSDT", KlineInterval.OneHour, new Kline(open, 1m, 2m, 0.5m, 1.5m, 10m), true, "file", open);
+
+        var back = StreamedKlineSerde.Instance.Deserialize(StreamedKlineSerde.Instance.Serialize(kline));
+
+        Assert.Equal(kline, back);
+    }
+
+    [Fact]
+    public void StreamedKlineSerde_Value_CarriesSchemaVersionAndBinanceFields()
+    {
+        var json = Encoding.UTF8.GetString(StreamedKlineSerde.Instance.Serialize(KafkaClusterFixture.Kline("ETHUSDT", 0)));
+
+        Assert.StartsWith("{\"schema\":\"platform.market.kline\",\"version\":1,", json, StringComparison.Ordinal);
+        foreach (var field in new[] { "open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "trades", "taker_buy_base_volume", "taker_buy_quote_volume", "ignore", "source", "received_at", "closed" })
+        {
+            Assert.Contains($"\"{field}\":", json, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("not json", "not valid JSON")]
+    [InlineData("[1,2]", "not a JSON object")]
+    [InlineData("{\"schema\":\"other\",\"version\":1}", "expected schema 'platform.market.kline'")]
+    [InlineData("{\"schema\":\"platform.market.kline\",\"version\":2}", "version 2 is not supported")]
+    [InlineData("{\"schema\":\"platform.market.kline\",\"version\":1,\"symbol\":\"BTCUSDT\"}", "field 'open_time' is missing")]
+    [InlineData("{\"schema\":\"platform.market.kline\",\"version\":1,\"open_time\":0,\"open\":\"abc\"}", "'abc' is not a decimal number")]
+    public void StreamedKlineSerde_BadValue_FailsWithTheReason(string value, string reason)
+    {
+        var error = Assert.Throws<KafkaMessageFormatException>(() => StreamedKlineSerde.Instance.Deserialize(Encoding.UTF8.GetBytes(value)));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KlineDeadLetterSerde_RoundTrip_KeepsRawPayloadAndReason()
+    {
+        var letter = new KlineDeadLetter("wss://stream", "high below low", "{\"e\":\"kline\",\"k\":{\"h\":\"1\"}}\u0001", DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123), "BTCUSDT");
+
+        Assert.Equal(letter, KlineDeadLetterSerde.Instance.Deserialize(KlineDeadLetterSerde.Instance.Serialize(letter)));
+    }
+
+    [Fact]
+    public void PlatformTopics_Registry_NamesTheMarketTopics()
+    {
+        Assert.Equal("market.klines.1h", PlatformTopics.KlinesOneHour.Name);
+        Assert.Equal("market.klines.4h", PlatformTopics.Klines(KlineInterval.Parse("4h")).Name);
+        Assert.Equal(["market.klines.1h", "market.klines.dlq"], PlatformTopics.All.Select(t => t.Name));
+    }
+}
