@@ -16,6 +16,7 @@ internal static class PlatformCommandLine
         root.Subcommands.Add(BenchCommands.Create());
         root.Subcommands.Add(MlflowCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
+        root.Subcommands.Add(EvaluateCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TemporalCommands.Create());
         foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()))

@@ -107,6 +107,7 @@ public static class DqnTrainer
             epochSpan?.SetTag("epoch", epoch);
             var env = new TradingEnvironment(frame, trading, trainStart, trainEnd);
             var observation = env.Reset();
+            var shaper = new RewardShaper(options, trading);
             double lossSum = 0;
             var lossCount = 0;
             while (!env.Done)
@@ -122,7 +123,7 @@ public static class DqnTrainer
                     states.Write(result.Next.Row, result.Next.OpenLots, next);
                 }
 
-                replay.Add(state, action, Reward(result.Reward, trading, options), result.Done ? state : next, result.Done);
+                replay.Add(state, action, shaper.Next(result), result.Done ? state : next, result.Done);
                 steps++;
                 if (replay.Count >= dqn.WarmupTransitions && steps % dqn.UpdateEvery == 0)
                 {
