@@ -108,10 +108,13 @@ public sealed class PlatformRuntime : IAsyncDisposable
                 .AddWorkflow<PromotionWorkflow>()
                 .AddWorkflow<RollbackWorkflow>()
                 .AddWorkflow<RetrainingWorkflow>()
+                .AddWorkflow<SweepWorkflow>()
+                .AddWorkflow<SweepTrialWorkflow>()
                 .AddSingletonActivities<MarketDataActivities>()
                 .AddSingletonActivities<TrainingActivities>()
                 .AddSingletonActivities<RegistryActivities>()
-                .AddSingletonActivities<PromotionActivities>();
+                .AddSingletonActivities<PromotionActivities>()
+                .AddSingletonActivities<SweepActivities>();
             var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = options.TemporalNamespace, Interceptors = [tracing] });

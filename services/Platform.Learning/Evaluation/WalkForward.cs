@@ -177,7 +177,7 @@ public static class WalkForward
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(fold);
         ArgumentNullException.ThrowIfNull(fees);
-        var (model, record) = Train(data, fold, name, agent, cancellation);
+        var (model, record) = Train(data, fold, name, agent, cancellation: cancellation);
         using (model)
         {
             var tests = fees
@@ -188,12 +188,12 @@ public static class WalkForward
     }
 
     /// <summary>Trains one agent on a fold's training part, selecting the epoch on its validation part; the caller owns the model.</summary>
-    public static (DqnModel Model, FoldTraining Training) Train(TrainingData data, WalkForwardFold fold, string name, DqnAgentOptions agent, CancellationToken cancellation = default)
+    public static (DqnModel Model, FoldTraining Training) Train(TrainingData data, WalkForwardFold fold, string name, DqnAgentOptions agent, Action<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(fold);
         ArgumentNullException.ThrowIfNull(agent);
-        var outcome = DqnTrainer.Train(data, new DateRange(fold.TrainFrom, fold.TrainTo), new DateRange(fold.ValidateFrom, fold.ValidateTo), agent, name, cancellation: cancellation);
+        var outcome = DqnTrainer.Train(data, new DateRange(fold.TrainFrom, fold.TrainTo), new DateRange(fold.ValidateFrom, fold.ValidateTo), agent, name, progress, cancellation: cancellation);
         return (outcome.Model, new FoldTraining(fold.Index, name, outcome.BestEpoch, outcome.Epochs.Count, outcome.Model.Metadata.ValidationScore, outcome.Elapsed));
     }
 
@@ -201,15 +201,6 @@ public static class WalkForward
     {
         ArgumentNullException.ThrowIfNull(fold);
         ArgumentNullException.ThrowIfNull(result);
-        var returns = new double[result.Equity.Count];
-        var previous = (double)result.Metrics.InitialEquity;
-        for (var i = 0; i < returns.Length; i++)
-        {
-            var e = (double)result.Equity[i];
-            returns[i] = previous > 0 ? (e / previous) - 1 : 0;
-            previous = e;
-        }
-
-        return new FoldTest(fold.Index, result.Policy, fee, fold.TestFrom, fold.TestTo, result.Metrics, [.. result.OpenTimeMs], returns);
+        return new FoldTest(fold.Index, result.Policy, fee, fold.TestFrom, fold.TestTo, result.Metrics, [.. result.OpenTimeMs], PeriodReturns.Of(result));
     }
 }
