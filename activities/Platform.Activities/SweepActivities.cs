@@ -26,7 +26,7 @@ namespace Platform.Activities;
 /// window as models/best.dqn, registered as <c>challenger</c> with the statistics on its tags and in the audit log).
 /// Market data is read from the request's directory and cached per directory and window length.
 /// </summary>
-public sealed class SweepActivities(MlflowClient mlflow, IAuditLog audit)
+public sealed class SweepActivities(MlflowClient mlflow, IAuditLog audit) : ISweepActivities
 {
     public const string BestModelFile = "best.dqn";
     public const string LeaderboardFile = "leaderboard.csv";

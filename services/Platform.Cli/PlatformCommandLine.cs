@@ -17,6 +17,7 @@ internal static class PlatformCommandLine
         root.Subcommands.Add(MlflowCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
         root.Subcommands.Add(EvaluateCommands.Create());
+        root.Subcommands.Add(SweepCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TemporalCommands.Create());
         foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()))
