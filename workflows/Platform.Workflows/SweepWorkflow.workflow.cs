@@ -38,7 +38,7 @@ public sealed class SweepWorkflow
     public sealed record Progress(int Rung, int Finished, int Trials);
 
     [WorkflowQuery]
-    public Progress CurrentProgress => new(rung, trials.Values.Count(t => t.Status != "running"), trials.Count);
+    public Progress CurrentProgress => new(rung, trials.Values.Count(t => t.Status is not ("pending" or "running" or "evaluated")), trials.Count);
 
     [WorkflowRun]
     public async Task<Result> RunAsync(Request request)
