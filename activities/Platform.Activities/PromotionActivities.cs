@@ -2,10 +2,10 @@ using Platform.Domain.Backtesting;
 using Platform.Domain.Evaluation;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
+using Platform.Domain.Models;
 using Platform.Domain.Promotion;
-using Platform.Domain.Trading;
 using Platform.Mlflow;
-using Platform.Mlflow.ModelFormat;
+using Platform.Models;
 using Platform.Workflows;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -29,26 +29,29 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
         var siblings = challengerVersion.Tags.FirstOrDefault(t => t.Key == "platform.candidates")?.Value.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [];
         var candidates = input.CandidateVersions.Concat(siblings).Append(input.ChallengerVersion).Distinct().ToList();
         var versions = candidates.Concat(input.ChampionVersion is null ? [] : [input.ChampionVersion]).Distinct().ToList();
-        var format = new PlatformModelFormat(mlflow);
+        var models = new DqnModelLoader(mlflow);
         var evaluations = new Dictionary<string, CandidateEvaluation>(StringComparer.Ordinal);
-        MarketDataSet? data = null;
+        var markets = new Dictionary<string, MarketContext>(StringComparer.Ordinal);
         foreach (var version in versions)
         {
             context.Heartbeat(version);
             using var span = Source.StartActivity("promotion.evaluate");
             span?.SetTag("model.version", version);
-            var loaded = await format.LoadAsync($"models:/{input.ModelName}/{version}", new DqnCheckpointCodec(), cancellationToken: cancellation);
-            using var model = loaded.Model;
+            using var loaded = await models.LoadAsync(ModelReference.Registered(input.ModelName, null, version), cancellation);
+            var model = loaded.Model;
             var spec = model.FeatureSpec;
-            var symbols = spec.Symbols.Append(input.TradedSymbol).Distinct().ToList();
-            data ??= await StoredMarketData.LoadAsync(store, symbols, input.From.AddHours(-(spec.WindowLength + spec.Lookback + 48)), input.To, cancellation);
-            var frame = MarketFrame.Build(data, input.TradedSymbol, spec.Symbols);
-            var features = FeatureBuilder.Build(spec, frame);
-            var trading = new TradingOptions { Symbol = input.TradedSymbol, FeeRate = input.FeeRate, MaxLots = model.Metadata.MaxLots };
+            if (!markets.TryGetValue(spec.ContentHash, out var market))
+            {
+                market = await MarketContext.LoadAsync(store, spec, input.TradedSymbol, input.From, input.To, cancellation);
+                markets[spec.ContentHash] = market;
+            }
+
+            // The model trades as it was trained (sizing, lots, step); the evaluation's costs are the request's.
+            var trading = model.Metadata.TradingOptions with { Symbol = input.TradedSymbol, FeeRate = input.FeeRate };
             BacktestResult result;
             try
             {
-                result = Backtester.Run(frame, features, model.CreatePolicy($"v{version}"), trading, input.From, input.To);
+                result = Backtester.Run(market.Frame, market.Features, model.CreatePolicy($"v{version}"), trading, input.From, input.To);
             }
             catch (ArgumentException e)
             {

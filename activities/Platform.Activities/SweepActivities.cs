@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Platform.Domain;
 using Platform.Domain.Evaluation;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
+using Platform.Domain.Models;
 using Platform.Domain.Promotion;
 using Platform.Domain.Trading;
 using Platform.Learning.Agents;
@@ -13,6 +15,7 @@ using Platform.MarketData;
 using Platform.Mlflow;
 using Platform.Mlflow.ModelFormat;
 using Platform.Mlflow.Protocol;
+using Platform.Models;
 using Platform.Workflows;
 using Temporalio.Activities;
 using Temporalio.Exceptions;
@@ -186,7 +189,7 @@ public sealed class SweepActivities(MlflowClient mlflow, IAuditLog audit) : ISwe
                     await mlflow.SetModelVersionTagAsync(input.Target.ModelName, version, key, value, cancellation);
                 }
 
-                await mlflow.SetModelAliasAsync(input.Target.ModelName, TrainingWorkflow.ChallengerAlias, version, cancellation);
+                await mlflow.SetModelAliasAsync(input.Target.ModelName, ModelAliases.Challenger, version, cancellation);
             }
 
             await audit.AppendAsync(new AuditEntry(DateTimeOffset.UtcNow, input.SweepId, "sweep_concluded", input.Target.ModelName, version, "SweepWorkflow", $"best of {input.Trials.Count} trials", tags), cancellation);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Domain;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
@@ -6,6 +7,7 @@ using Platform.Learning.Agents;
 using Platform.Learning.Networks;
 using Platform.Mlflow;
 using Platform.Mlflow.ModelFormat;
+using Platform.Models;
 using Platform.Mlflow.Protocol;
 using Platform.Workflows;
 using Temporalio.Activities;
@@ -35,12 +37,19 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
             _ => throw new ApplicationFailureException($"Unknown network kind '{input.Kind}' (linear or lstm).", "InvalidRequest", nonRetryable: true),
         };
 
-        var spec = FeatureSpec.PaperDefault;
-        var symbols = spec.Symbols.Append(input.TradedSymbol).Distinct().ToList();
-        var data = await StoredMarketData.LoadAsync(store, symbols, input.TrainFrom.AddDays(-7), input.ValidateTo, cancellation);
+        FeatureSpec spec;
+        try
+        {
+            spec = input.FeatureSpecJson is null ? FeatureSpec.PaperDefault : FeatureSpec.FromJson(input.FeatureSpecJson);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new ApplicationFailureException($"The training request's feature spec is invalid: {e.Message}", "InvalidRequest", nonRetryable: true);
+        }
+
+        var market = await MarketContext.LoadAsync(store, spec, input.TradedSymbol, input.TrainFrom, input.ValidateTo, cancellation);
         var trading = new TradingOptions { Symbol = input.TradedSymbol, FeeRate = input.FeeRate };
-        var frame = MarketFrame.Build(data, input.TradedSymbol, spec.Symbols);
-        var training = new TrainingData(frame, FeatureBuilder.Build(spec, frame), trading, TrainingData.HashOf(data, symbols));
+        var training = new TrainingData(market, trading);
         var h = input.Hyperparameters;
         var defaults = DqnAgentOptions.Default(kind, h.Seed);
         var agent = defaults with
@@ -74,7 +83,7 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
             // Params are write-once: a resumed attempt has logged them already.
             if (previous is null)
             {
-                await LogRunInputsAsync(runId, input, spec, data, symbols, cancellation);
+                await LogRunInputsAsync(runId, input, spec, market, cancellation);
             }
 
             var outcome = await Task.Run(
@@ -121,7 +130,7 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
         }
     }
 
-    private async Task LogRunInputsAsync(string runId, TrainModelInput input, FeatureSpec spec, MarketDataSet data, IReadOnlyList<string> symbols, CancellationToken cancellation)
+    private async Task LogRunInputsAsync(string runId, TrainModelInput input, FeatureSpec spec, MarketContext market, CancellationToken cancellation)
     {
         var h = input.Hyperparameters;
         await mlflow.LogBatchAsync(runId, parameters:
@@ -134,9 +143,9 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
             new Param("feature_spec", $"{spec.Name}/v{spec.Version}"), new Param("feature_spec_hash", spec.ContentHash),
             new Param("code_version", DqnModelMetadata.CurrentCodeVersion),
         ], cancellationToken: cancellation);
-        await mlflow.LogInputsAsync(runId, [.. symbols.Select(s => new DatasetInput
+        await mlflow.LogInputsAsync(runId, [.. market.SeriesHashes.Select(p => (Symbol: p.Key, Hash: p.Value)).Select(s => new DatasetInput
         {
-            Dataset = new Dataset { Name = $"{s}-1h", Digest = data[s].ContentHash()[..16], SourceType = "platform-market-store", Source = $"market-store://{s}/1h" },
+            Dataset = new Dataset { Name = $"{s.Symbol}-1h", Digest = s.Hash[..16], SourceType = "platform-market-store", Source = $"market-store://{s.Symbol}/1h" },
             Tags = [new Tag("mlflow.data.context", "training")],
         })], cancellation);
     }

@@ -1,6 +1,8 @@
 using Platform.Domain.MarketData;
+using Platform.Domain.Models;
 using Platform.Domain.Promotion;
 using Platform.Mlflow.ModelFormat;
+using Platform.Models;
 using Platform.Storage;
 using Platform.TestSupport;
 using Platform.Workflows;
@@ -75,6 +77,31 @@ public sealed class ActivityTests(LifecycleFixture fixture)
         Assert.Null(await env.RunAsync(() => registry.GetAliasAsync(new GetAliasInput("btc-alias-test", "champion"))));
         await env.RunAsync(() => registry.SetAliasAsync(new SetAliasInput("btc-alias-test", "champion", trained.Version)));
         Assert.Equal(trained.Version, await env.RunAsync(() => registry.GetAliasAsync(new GetAliasInput("btc-alias-test", "champion"))));
+    }
+
+    [Fact]
+    public async Task ModelLoader_ChampionAliasAndSavedFile_LoadTheSameModelWithSpecTradingAndVersion()
+    {
+        var training = new TrainingActivities(fixture.Store, fixture.Mlflow, fixture.Paths);
+        var env = new ActivityEnvironment();
+        var trained = await env.RunAsync(() => training.TrainModelAsync(Input("linear", "btc-loader-test")));
+        await env.RunAsync(() => new RegistryActivities(fixture.Mlflow).SetAliasAsync(new SetAliasInput("btc-loader-test", ModelAliases.Champion, trained.Version)));
+        IModelLoader loader = new DqnModelLoader(fixture.Mlflow);
+
+        using var champion = await loader.LoadAsync(ModelReference.Parse("models:/btc-loader-test@champion"));
+        var file = Path.Combine(Path.GetTempPath(), $"loader-{Guid.NewGuid():N}.dqn");
+        ((LoadedDqnModel)champion).Model.Save(file);
+        using var saved = await loader.LoadAsync(ModelReference.Parse(file));
+        File.Delete(file);
+
+        Assert.Equal(new ModelIdentity("btc-loader-test", trained.Version, trained.RunId, "models:/btc-loader-test@champion"), champion.Identity);
+        Assert.Equal(Platform.Domain.Features.FeatureSpec.PaperDefault.ContentHash, champion.FeatureSpec.ContentHash);
+        Assert.Equal(0.001m, champion.Trading.FeeRate);
+        Assert.Equal(champion.Trading, saved.Trading);
+        Assert.Equal(champion.Normalization.Mean, saved.Normalization.Mean);
+        Assert.Null(saved.Identity.Version);
+        await Assert.ThrowsAsync<ArgumentException>(() => loader.LoadAsync(ModelReference.Parse("models:/btc-loader-test@nobody")));
+        await Assert.ThrowsAsync<ArgumentException>(() => loader.LoadAsync(ModelReference.Parse("/nonexistent/model.dqn")));
     }
 
     [Fact]

@@ -113,3 +113,46 @@ public class AccountTests
         Assert.Throws<ArgumentException>(() => new Account(new TradingOptions { FeeRate = 0.5m }));
     }
 }
+
+public class TradingSessionTests
+{
+    [Fact]
+    public void Close_BarByBar_RecordsEquityAndMatchesTheEnvironmentOverTheSameRows()
+    {
+        var frame = TestData.Frame(100m, 110m, 99m, 120m);
+        var options = new TradingOptions { FeeRate = 0.001m, SlippageBps = 5m };
+        TradeAction[] actions = [TradeAction.Buy, TradeAction.Hold, TradeAction.Sell, TradeAction.Buy];
+        var env = new TradingEnvironment(frame, options, 0, 4);
+        env.Reset();
+        foreach (var action in actions)
+        {
+            env.Step(action);
+        }
+
+        var session = new TradingSession(options);
+        for (var i = 0; i < actions.Length; i++)
+        {
+            session.Close(frame.OpenTime(i), frame.TradedClose[i], actions[i]);
+        }
+
+        Assert.Equal(env.EquityCurve.ToArray(), session.EquityCurve.ToArray());
+        Assert.Equal(env.Trades, session.Trades);
+        Assert.Equal(3, session.Trades.Count);
+    }
+
+    [Fact]
+    public void Close_BarNotAfterTheLastOne_Throws()
+    {
+        var session = new TradingSession(new TradingOptions());
+        session.Close(TestData.Start, 100m, TradeAction.Hold);
+        Assert.Throws<ArgumentException>(() => session.Close(TestData.Start, 101m, TradeAction.Hold));
+    }
+
+    [Fact]
+    public void Apply_SellOfAnotherQuantityThanTheOldestLot_Throws()
+    {
+        var account = new Account(new TradingOptions { Sizing = SizingMode.FixedQuantity, SizeValue = 0.1m });
+        account.Buy(TestData.Start, 20_000m);
+        Assert.Throws<InvalidOperationException>(() => account.Apply(new Fill(TestData.Start, TradeSide.Sell, 20_000m, 20_000m, 0.05m)));
+    }
+}

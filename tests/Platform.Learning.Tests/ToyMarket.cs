@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
@@ -41,7 +42,7 @@ internal sealed class ToyMarket
 
     public FeatureMatrix Features { get; }
 
-    public TrainingData TrainingData => new(Frame, Features, Trading, TrainingData.HashOf(Data, ["BTCUSDT"]));
+    public TrainingData TrainingData => new(Frame, Features, Trading, MarketContext.HashOf(Data, ["BTCUSDT"]));
 
     public static DateRange Hours(int from, int to) => new(Start.AddHours(from), Start.AddHours(to));
 

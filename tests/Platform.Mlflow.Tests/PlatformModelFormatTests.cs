@@ -26,13 +26,13 @@ public sealed class PlatformModelFormatTests(MlflowFixture fixture)
         var (v1, _) = await LogAndRegisterAsync(name, first, seed: 1);
         var (v2, metadata2) = await LogAndRegisterAsync(name, second, seed: 2);
 
-        await _client.SetModelAliasAsync(name, PlatformModelFormat.ChampionAlias, v1.Version);
-        await _client.SetModelAliasAsync(name, PlatformModelFormat.ChallengerAlias, v2.Version);
-        var beforePromotion = await _format.LoadAsync($"models:/{name}@{PlatformModelFormat.ChampionAlias}", new StandInCodec());
-        await _client.SetModelAliasAsync(name, PlatformModelFormat.ChampionAlias, v2.Version);
-        await _client.DeleteModelAliasAsync(name, PlatformModelFormat.ChallengerAlias);
+        await _client.SetModelAliasAsync(name, "champion", v1.Version);
+        await _client.SetModelAliasAsync(name, "challenger", v2.Version);
+        var beforePromotion = await _format.LoadAsync($"models:/{name}@{"champion"}", new StandInCodec());
+        await _client.SetModelAliasAsync(name, "champion", v2.Version);
+        await _client.DeleteModelAliasAsync(name, "challenger");
 
-        var champion = await _format.LoadAsync($"models:/{name}@{PlatformModelFormat.ChampionAlias}", new StandInCodec(), PlatformModelMetadata.HashFeatureSpec(FeatureSpec));
+        var champion = await _format.LoadAsync($"models:/{name}@{"champion"}", new StandInCodec(), PlatformModelMetadata.HashFeatureSpec(FeatureSpec));
 
         Assert.Equal(first.Blob, beforePromotion.Model.Blob);
         Assert.Equal(second.Blob, champion.Model.Blob);
@@ -42,34 +42,6 @@ public sealed class PlatformModelFormatTests(MlflowFixture fixture)
         Assert.Equal(metadata2.Properties, champion.Metadata.Properties);
         Assert.Equal(metadata2 with { Normalisation = champion.Metadata.Normalisation, Properties = champion.Metadata.Properties }, champion.Metadata);
         Assert.Contains(new Tag("platform.network_kind", "lstm"), champion.Version.Tags);
-    }
-
-    [Fact]
-    public async Task ChampionChallenger_PromoteRejectRollBack_MovesAliasesAndTags()
-    {
-        var name = MlflowFixture.UniqueName("dqn-flow");
-        var flow = new ChampionChallenger(_client);
-        var (v1, _) = await LogAndRegisterAsync(name, new StandInCheckpoint([1]), seed: 1);
-        var (v2, _) = await LogAndRegisterAsync(name, new StandInCheckpoint([2]), seed: 2);
-        var (v3, _) = await LogAndRegisterAsync(name, new StandInCheckpoint([3]), seed: 3);
-
-        await flow.SetChallengerAsync(name, v1.Version);
-        await flow.PromoteChallengerAsync(name);
-        var pending = await flow.SetChallengerAsync(name, v2.Version);
-        var promoted = await flow.PromoteChallengerAsync(name);
-        await flow.SetChallengerAsync(name, v3.Version);
-        await flow.RejectChallengerAsync(name);
-
-        Assert.Contains(new Tag(ChampionChallenger.ValidationStatusTag, "pending"), pending.Tags);
-        Assert.Contains(new Tag(ChampionChallenger.ValidationStatusTag, "passed"), promoted.Tags);
-        Assert.Equal([new RegisteredModelAlias(PlatformModelFormat.ChampionAlias, v2.Version)], (await _client.GetRegisteredModelAsync(name)).Aliases);
-        Assert.Contains(new Tag(ChampionChallenger.ValidationStatusTag, "failed"), (await _client.GetModelVersionAsync(name, v3.Version)).Tags);
-        Assert.Equal(new byte[] { 2 }, (await _format.LoadAsync($"models:/{name}@champion", new StandInCodec())).Model.Blob);
-        await Assert.ThrowsAnyAsync<MlflowException>(() => flow.PromoteChallengerAsync(name));
-
-        await flow.RollBackChampionAsync(name, v1.Version);
-
-        Assert.Equal(new byte[] { 1 }, (await _format.LoadAsync($"models:/{name}@champion", new StandInCodec())).Model.Blob);
     }
 
     [Fact]

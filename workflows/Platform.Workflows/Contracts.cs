@@ -22,6 +22,7 @@ public interface IMarketDataActivities
 /// <summary>Hyperparameters of one training run; everything else comes from the request.</summary>
 public sealed record TrainingHyperparameters(int MaxEpochs = 4, int Patience = 2, int HiddenSize = 64, double LearningRate = 1e-3, int Seed = 42);
 
+/// <param name="FeatureSpecJson">The feature spec to train on (FeatureSpec JSON); null: the built-in paper-hourly spec.</param>
 public sealed record TrainModelInput(
     string ModelName,
     string Kind,
@@ -32,7 +33,8 @@ public sealed record TrainModelInput(
     DateTimeOffset ValidateFrom,
     DateTimeOffset ValidateTo,
     decimal FeeRate,
-    TrainingHyperparameters Hyperparameters);
+    TrainingHyperparameters Hyperparameters,
+    string? FeatureSpecJson = null);
 
 /// <summary>A trained and registered candidate.</summary>
 /// <param name="ResumedAfterEpoch">When an earlier attempt died, the epoch its checkpoint had completed (0: none).</param>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Domain.Models;
 using Platform.Domain.Promotion;
 using Temporalio.Common;
 using Temporalio.Exceptions;
@@ -17,8 +18,6 @@ namespace Platform.Workflows;
 [Workflow]
 public sealed class PromotionWorkflow
 {
-    public const string ChampionAlias = "champion";
-    public const string PreviousChampionAlias = "previous_champion";
 
     private readonly ActivityOptions quick = new() { StartToCloseTimeout = TimeSpan.FromMinutes(2), RetryPolicy = new RetryPolicy { MaximumAttempts = 10 } };
     private ApprovalDecision? decision;
@@ -62,9 +61,9 @@ public sealed class PromotionWorkflow
             throw new ApplicationFailureException("The evaluation range must be non-empty and the approval timeout positive.", "InvalidRequest", nonRetryable: true);
         }
 
-        challengerVersion = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, TrainingWorkflow.ChallengerAlias)), quick)
-            ?? throw new ApplicationFailureException($"Model {request.ModelName} has no '{TrainingWorkflow.ChallengerAlias}' version to evaluate.", "NoChallenger", nonRetryable: true);
-        var champion = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, ChampionAlias)), quick);
+        challengerVersion = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, ModelAliases.Challenger)), quick)
+            ?? throw new ApplicationFailureException($"Model {request.ModelName} has no '{ModelAliases.Challenger}' version to evaluate.", "NoChallenger", nonRetryable: true);
+        var champion = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, ModelAliases.Champion)), quick);
         if (champion == challengerVersion)
         {
             return await FinishAsync(request, Stage.Rejected, champion, null, null, $"version {challengerVersion} is already the champion");
@@ -101,10 +100,10 @@ public sealed class PromotionWorkflow
 
         if (champion is not null)
         {
-            await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, PreviousChampionAlias, champion)), quick);
+            await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ModelAliases.PreviousChampion, champion)), quick);
         }
 
-        await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ChampionAlias, challengerVersion)), quick);
+        await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ModelAliases.Champion, challengerVersion)), quick);
         await TagAsync(request.ModelName, challengerVersion, new Dictionary<string, string>
         {
             ["platform.approved_by"] = decision!.Approver,

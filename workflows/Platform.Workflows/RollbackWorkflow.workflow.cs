@@ -1,3 +1,4 @@
+using Platform.Domain.Models;
 using Temporalio.Common;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
@@ -22,12 +23,12 @@ public sealed class RollbackWorkflow
         }
 
         var quick = new ActivityOptions { StartToCloseTimeout = TimeSpan.FromMinutes(2), RetryPolicy = new RetryPolicy { MaximumAttempts = 10 } };
-        var previous = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, PromotionWorkflow.PreviousChampionAlias)), quick)
+        var previous = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, ModelAliases.PreviousChampion)), quick)
             ?? throw new ApplicationFailureException($"Model {request.ModelName} has no previous champion to roll back to.", "NothingToRollBack", nonRetryable: true);
-        var current = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, PromotionWorkflow.ChampionAlias)), quick)
+        var current = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, ModelAliases.Champion)), quick)
             ?? throw new ApplicationFailureException($"Model {request.ModelName} has no champion.", "NothingToRollBack", nonRetryable: true);
-        await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, PromotionWorkflow.ChampionAlias, previous)), quick);
-        await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, PromotionWorkflow.PreviousChampionAlias, current)), quick);
+        await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ModelAliases.Champion, previous)), quick);
+        await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ModelAliases.PreviousChampion, current)), quick);
         var entry = new AuditEntry(Workflow.UtcNow, Workflow.Info.WorkflowId, "rolled_back", request.ModelName, previous, request.Actor, request.Reason, new Dictionary<string, string> { ["replaced"] = current });
         await Workflow.ExecuteActivityAsync((IPromotionActivities a) => a.RecordAuditAsync(entry), quick);
         return new Result(previous, current);

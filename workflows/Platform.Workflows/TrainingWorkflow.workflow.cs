@@ -1,3 +1,4 @@
+using Platform.Domain.Models;
 using Temporalio.Common;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
@@ -12,8 +13,6 @@ namespace Platform.Workflows;
 [Workflow]
 public sealed class TrainingWorkflow
 {
-    public const string ChallengerAlias = "challenger";
-
     public sealed record Request(
         string ModelName,
         string TradedSymbol,
@@ -25,7 +24,8 @@ public sealed class TrainingWorkflow
         IReadOnlyList<string> Kinds,
         TrainingHyperparameters Hyperparameters,
         string ExperimentName = "platform-training",
-        TimeSpan? HeartbeatTimeout = null);
+        TimeSpan? HeartbeatTimeout = null,
+        string? FeatureSpecJson = null);
 
     public sealed record Result(IReadOnlyList<TrainModelResult> Candidates, string ChallengerVersion, string ChallengerKind);
 
@@ -52,14 +52,14 @@ public sealed class TrainingWorkflow
         var runs = request.Kinds.Select(kind => Workflow.ExecuteActivityAsync(
             (ITrainingActivities a) => a.TrainModelAsync(new TrainModelInput(
                 request.ModelName, kind, request.ExperimentName, request.TradedSymbol, request.TrainFrom, request.TrainTo,
-                request.ValidateFrom, request.ValidateTo, request.FeeRate, request.Hyperparameters)),
+                request.ValidateFrom, request.ValidateTo, request.FeeRate, request.Hyperparameters, request.FeatureSpecJson)),
             options)).ToList();
         var candidates = await Workflow.WhenAllAsync(runs);
 
         // Ties go to the first kind listed, so the choice is deterministic.
         var best = candidates.Aggregate((a, b) => b.ValidationScore > a.ValidationScore ? b : a);
         var registry = new ActivityOptions { StartToCloseTimeout = TimeSpan.FromMinutes(2), RetryPolicy = new RetryPolicy { MaximumAttempts = 10 } };
-        await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ChallengerAlias, best.Version)), registry);
+        await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ModelAliases.Challenger, best.Version)), registry);
         foreach (var c in candidates)
         {
             var tags = new Dictionary<string, string>

@@ -51,12 +51,6 @@ public sealed class PlatformModelFormat(MlflowClient client)
     public const string MetadataFileName = "platform_model.json";
     public const string DefaultArtifactPath = "model";
 
-    /// <summary>Alias of the version that trades.</summary>
-    public const string ChampionAlias = "champion";
-
-    /// <summary>Alias of the version under evaluation against the champion.</summary>
-    public const string ChallengerAlias = "challenger";
-
     private readonly MlflowClient _client = client ?? throw new ArgumentNullException(nameof(client));
 
     /// <summary>Logs a model as artifacts of <paramref name="run"/> under <paramref name="artifactPath"/>.</summary>

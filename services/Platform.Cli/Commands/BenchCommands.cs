@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;
@@ -83,10 +84,10 @@ internal static class BenchCommands
         TorchRuntime.UseThreads(threads);
         var spec = FeatureSpec.PaperDefault;
         var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, Platform.Domain.MarketData.KlineInterval.OneHour, [.. spec.Symbols]).Data;
-        var frame = MarketFrame.Build(data, "BTCUSDT", spec.Symbols);
-        var features = FeatureBuilder.Build(spec, frame);
+        var market = MarketContext.Build(data, spec, "BTCUSDT");
+        var (frame, features) = (market.Frame, market.Features);
         var options = new TradingOptions { Symbol = "BTCUSDT" };
-        var training = new TrainingData(frame, features, options, TrainingData.HashOf(data, spec.Symbols));
+        var training = new TrainingData(market, options);
         var (from, to) = BacktestCommands.Range(frame, null, null);
         using var model = DqnModel.Untrained(training, new DateRange(from, to), DqnAgentOptions.Default(kind, 42), "dqn-" + kind.ToString().ToLowerInvariant());
         var warmUp = Backtester.Run(frame, features, model.CreatePolicy(model.Metadata.Name), options, from, to);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Platform.Domain;
 using Platform.Learning;
 using Platform.Learning.Agents;
 using Platform.Learning.Experiments;

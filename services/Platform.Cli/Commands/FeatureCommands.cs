@@ -60,8 +60,8 @@ internal static class FeatureCommands
             var s = ReadSpec(parse.GetValue(spec));
             var traded = parse.GetValue(symbol)!.ToUpperInvariant();
             var loaded = DataLoading.Load(parse.GetValue(data)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. s.Symbols.Append(traded).Distinct()]);
-            var frame = MarketFrame.Build(loaded.Data, traded, s.Symbols);
-            var matrix = FeatureBuilder.Build(s, frame);
+            var market = MarketContext.Build(loaded.Data, s, traded);
+            var (frame, matrix) = (market.Frame, market.Features);
             if (parse.GetValue(fit) is { } range)
             {
                 var (fitFrom, fitTo) = CommonOptions.ParseRange(range, "--normalize-on");

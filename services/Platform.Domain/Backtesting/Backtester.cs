@@ -60,17 +60,20 @@ public static class Backtester
     public static BacktestResult Collect(TradingEnvironment env, string policyName, DateTimeOffset from, DateTimeOffset to)
     {
         ArgumentNullException.ThrowIfNull(env);
-        var frame = env.Frame;
-        var rows = env.EndRow - env.StartRow;
-        var times = new long[rows];
-        var prices = new decimal[rows];
-        for (var i = 0; i < rows; i++)
+        return Collect(env.Session, policyName, from, to, env.Frame.Interval.PeriodsPerYear);
+    }
+
+    /// <summary>A session's record so far (every closed bar) as a result with metrics.</summary>
+    public static BacktestResult Collect(TradingSession session, string policyName, DateTimeOffset from, DateTimeOffset to, double periodsPerYear)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (session.Bars == 0)
         {
-            times[i] = frame.OpenTimeMs[env.StartRow + i];
-            prices[i] = frame.TradedClose[env.StartRow + i];
+            throw new InvalidOperationException("The session has not closed a bar yet.");
         }
 
-        var metrics = PerformanceMetrics.Compute(env.EquityCurve, env.PositionCurve, env.Account, env.Options.InitialCash, prices[^1], frame.Interval.PeriodsPerYear);
-        return new BacktestResult(policyName, frame.TradedSymbol, from, to, times, prices, env.EquityCurve.ToArray(), env.CashCurve.ToArray(), env.PositionCurve.ToArray(), [.. env.Trades], metrics);
+        var prices = session.Prices.ToArray();
+        var metrics = PerformanceMetrics.Compute(session.EquityCurve, session.PositionCurve, session.Account, session.Options.InitialCash, prices[^1], periodsPerYear);
+        return new BacktestResult(policyName, session.Options.Symbol, from, to, session.OpenTimeMs.ToArray(), prices, session.EquityCurve.ToArray(), session.CashCurve.ToArray(), session.PositionCurve.ToArray(), [.. session.Trades], metrics);
     }
 }

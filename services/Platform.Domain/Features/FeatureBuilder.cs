@@ -19,13 +19,7 @@ public static class FeatureBuilder
             foreach (var kind in input.Features)
             {
                 RequireField(c, kind);
-                var warmUp = kind switch
-                {
-                    FeatureKind.LogReturn => 1,
-                    FeatureKind.LogVolumeRatio or FeatureKind.LogTradeCountRatio => spec.Lookback - 1,
-                    _ => 0,
-                };
-                firstComplete = Math.Max(firstComplete, c.FirstAvailable + warmUp);
+                firstComplete = Math.Max(firstComplete, c.FirstAvailable + spec.WarmUp(kind));
                 for (var t = 0; t < rows; t++)
                 {
                     values[(t * width) + column] = (float)Compute(kind, c, t, spec.Lookback);

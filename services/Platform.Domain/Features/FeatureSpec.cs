@@ -65,6 +65,18 @@ public sealed record FeatureSpec(string Name, int Version, int WindowLength, int
     public IReadOnlyList<string> FeatureNames =>
         [.. Inputs.SelectMany(i => i.Features.Select(f => $"{i.Symbol}.{JsonNamingPolicy.SnakeCaseLower.ConvertName(f.ToString())}"))];
 
+    /// <summary>Rows before a kind's value is defined on a symbol's first kline (a return needs one previous close).</summary>
+    public int WarmUp(FeatureKind kind) => kind switch
+    {
+        FeatureKind.LogReturn => 1,
+        FeatureKind.LogVolumeRatio or FeatureKind.LogTradeCountRatio => Lookback - 1,
+        _ => 0,
+    };
+
+    /// <summary>Rows of history before the first row a model may act on: the longest feature warm-up plus the window.</summary>
+    [JsonIgnore]
+    public int WarmUpRows => Inputs.SelectMany(i => i.Features).Select(WarmUp).DefaultIfEmpty(0).Max() + WindowLength - 1;
+
     [JsonIgnore]
     public string ContentHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson())));
 

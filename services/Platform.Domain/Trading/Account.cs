@@ -6,20 +6,17 @@ namespace Platform.Domain.Trading;
 /// </summary>
 public sealed class Account
 {
-    private readonly TradingOptions options;
     private readonly Queue<Lot> lots = new();
-    private readonly decimal buyFactor;
-    private readonly decimal sellFactor;
 
     public Account(TradingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.EnsureValid();
-        this.options = options;
-        buyFactor = 1m + (options.SlippageBps / 10_000m);
-        sellFactor = 1m - (options.SlippageBps / 10_000m);
+        Options = options;
         Cash = options.InitialCash;
     }
+
+    public TradingOptions Options { get; }
 
     public decimal Cash { get; private set; }
 
@@ -48,68 +45,62 @@ public sealed class Account
 
     public decimal UnrealizedPnl(decimal price) => (Quantity * price) - OpenCost;
 
-    /// <summary>Buys one lot at <paramref name="price"/> (before slippage); null when no lot fits (full, too little cash, below minimum).</summary>
-    public Trade? Buy(DateTimeOffset time, decimal price)
+    /// <summary>Quantity of the lot the next sell closes (FIFO); null when flat.</summary>
+    public decimal? OldestLotQuantity => lots.Count > 0 ? lots.Peek().Quantity : null;
+
+    /// <summary>
+    /// Books a fill: a buy opens a lot (notional + fee leave the cash), a sell closes the oldest lot and must be for its
+    /// whole quantity. The fee is the options' rate on the fill's notional, in the quote currency.
+    /// </summary>
+    public Trade Apply(Fill fill)
     {
-        if (lots.Count >= options.MaxLots || price <= 0)
+        ArgumentNullException.ThrowIfNull(fill);
+        if (fill.Quantity <= 0 || fill.Price <= 0)
         {
-            return null;
+            throw new ArgumentException($"A fill needs a positive quantity and price (got {fill.Quantity} at {fill.Price}).", nameof(fill));
         }
 
-        var fill = price * buyFactor;
-        var costPerUnit = fill * (1m + options.FeeRate);
-        var affordable = Cash / costPerUnit;
-        var wanted = options.Sizing == SizingMode.FixedQuantity
-            ? options.SizeValue
-            : Equity(price) * options.SizeValue / costPerUnit;
-        var quantity = RoundDown(Math.Min(wanted, affordable));
-        var notional = quantity * fill;
-        if (quantity <= 0 || notional < options.MinNotional || notional <= 0)
+        var notional = fill.Quantity * fill.Price;
+        var fee = notional * Options.FeeRate;
+        decimal pnl = 0m;
+        if (fill.Side == TradeSide.Buy)
         {
-            return null;
+            if (lots.Count >= Options.MaxLots)
+            {
+                throw new InvalidOperationException($"All {Options.MaxLots} lots are open; the buy cannot be booked.");
+            }
+
+            Cash -= notional + fee;
+            Quantity += fill.Quantity;
+            OpenCost += notional + fee;
+            BuyCount++;
+            lots.Enqueue(new Lot(fill.Quantity, notional + fee));
+        }
+        else
+        {
+            if (lots.Count == 0 || lots.Peek().Quantity != fill.Quantity)
+            {
+                throw new InvalidOperationException($"A sell closes the oldest lot ({OldestLotQuantity?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none open"}), not {fill.Quantity}.");
+            }
+
+            var lot = lots.Dequeue();
+            pnl = notional - fee - lot.Cost;
+            Cash += notional - fee;
+            Quantity -= lot.Quantity;
+            OpenCost -= lot.Cost;
+            RealizedPnl += pnl;
+            SellCount++;
+            ClosedLots++;
+            if (pnl > 0)
+            {
+                WinningLots++;
+            }
         }
 
-        var fee = notional * options.FeeRate;
-        Cash -= notional + fee;
-        Quantity += quantity;
         FeesPaid += fee;
         TradedNotional += notional;
-        OpenCost += notional + fee;
-        BuyCount++;
-        lots.Enqueue(new Lot(quantity, notional + fee));
-        return new Trade(time, TradeSide.Buy, price, fill, quantity, notional, fee, 0m, Cash, Quantity);
+        return new Trade(fill.Time, fill.Side, fill.ReferencePrice, fill.Price, fill.Quantity, notional, fee, pnl, Cash, Quantity);
     }
-
-    /// <summary>Sells the oldest open lot; null when flat.</summary>
-    public Trade? Sell(DateTimeOffset time, decimal price)
-    {
-        if (lots.Count == 0 || price <= 0)
-        {
-            return null;
-        }
-
-        var lot = lots.Dequeue();
-        var fill = price * sellFactor;
-        var notional = lot.Quantity * fill;
-        var fee = notional * options.FeeRate;
-        var pnl = notional - fee - lot.Cost;
-        Cash += notional - fee;
-        Quantity -= lot.Quantity;
-        FeesPaid += fee;
-        TradedNotional += notional;
-        OpenCost -= lot.Cost;
-        RealizedPnl += pnl;
-        SellCount++;
-        ClosedLots++;
-        if (pnl > 0)
-        {
-            WinningLots++;
-        }
-
-        return new Trade(time, TradeSide.Sell, price, fill, lot.Quantity, notional, fee, pnl, Cash, Quantity);
-    }
-
-    private decimal RoundDown(decimal quantity) => Math.Floor(quantity / options.QuantityStep) * options.QuantityStep;
 
     private readonly record struct Lot(decimal Quantity, decimal Cost);
 }

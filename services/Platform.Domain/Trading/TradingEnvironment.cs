@@ -14,19 +14,14 @@ public readonly record struct Observation(int Row, int OpenLots, int MaxLots)
 public readonly record struct StepResult(Observation Next, decimal Reward, Trade? Trade, bool Done);
 
 /// <summary>
-/// The one trading loop for training, backtests, paper and live trading. At each row the agent acts at that row's
-/// close (fills priced from the close, with slippage and fees); then time moves to the next row.
+/// A <see cref="TradingSession"/> over a fixed row range of a frame, for training and backtests: at each row the agent
+/// acts at that row's close; then time moves to the next row.
 /// Reward of the action at row t = equity at the close of t+1 − equity at the close of t before acting: the price move
 /// of what is held over the next hour, minus fees paid at t. On the last row it is just minus the fees.
 /// </summary>
 public sealed class TradingEnvironment
 {
     private readonly MarketFrame frame;
-    private readonly TradingOptions options;
-    private readonly decimal[] equity;
-    private readonly decimal[] cash;
-    private readonly decimal[] position;
-    private readonly List<Trade> trades = [];
 
     public TradingEnvironment(MarketFrame frame, TradingOptions options, int startRow, int endRow)
     {
@@ -44,13 +39,9 @@ public sealed class TradingEnvironment
         }
 
         this.frame = frame;
-        this.options = options;
         StartRow = startRow;
         EndRow = endRow;
-        equity = new decimal[endRow - startRow];
-        cash = new decimal[endRow - startRow];
-        position = new decimal[endRow - startRow];
-        Account = new Account(options);
+        Session = new TradingSession(options, expectedBars: endRow - startRow);
         Row = startRow;
     }
 
@@ -63,27 +54,28 @@ public sealed class TradingEnvironment
 
     public bool Done { get; private set; }
 
-    public Account Account { get; private set; }
+    public TradingSession Session { get; }
+
+    public Account Account => Session.Account;
 
     public MarketFrame Frame => frame;
 
-    public TradingOptions Options => options;
+    public TradingOptions Options => Session.Options;
 
-    public Observation Observation => new(Row, Account.OpenLots, options.MaxLots);
+    public Observation Observation => new(Row, Account.OpenLots, Options.MaxLots);
 
     /// <summary>Equity after each row's action, marked at that row's close.</summary>
-    public ReadOnlySpan<decimal> EquityCurve => equity.AsSpan(0, Row - StartRow + (Done ? 1 : 0));
+    public ReadOnlySpan<decimal> EquityCurve => Session.EquityCurve;
 
-    public ReadOnlySpan<decimal> CashCurve => cash.AsSpan(0, Row - StartRow + (Done ? 1 : 0));
+    public ReadOnlySpan<decimal> CashCurve => Session.CashCurve;
 
-    public ReadOnlySpan<decimal> PositionCurve => position.AsSpan(0, Row - StartRow + (Done ? 1 : 0));
+    public ReadOnlySpan<decimal> PositionCurve => Session.PositionCurve;
 
-    public IReadOnlyList<Trade> Trades => trades;
+    public IReadOnlyList<Trade> Trades => Session.Trades;
 
     public Observation Reset()
     {
-        Account = new Account(options);
-        trades.Clear();
+        Session.Reset();
         Row = StartRow;
         Done = false;
         return Observation;
@@ -96,32 +88,15 @@ public sealed class TradingEnvironment
             throw new InvalidOperationException("The episode is over; call Reset().");
         }
 
-        var price = frame.TradedClose[Row];
-        var before = Account.Equity(price);
-        Trade? trade = action switch
-        {
-            TradeAction.Buy => Account.Buy(frame.OpenTime(Row), price),
-            TradeAction.Sell => Account.Sell(frame.OpenTime(Row), price),
-            TradeAction.Hold => null,
-            _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Unknown action."),
-        };
-        if (trade is not null)
-        {
-            trades.Add(trade);
-        }
-
-        var i = Row - StartRow;
-        equity[i] = Account.Equity(price);
-        cash[i] = Account.Cash;
-        position[i] = Account.Quantity;
+        var step = Session.Close(frame.OpenTime(Row), frame.TradedClose[Row], action);
         if (Row + 1 >= EndRow)
         {
             Done = true;
-            return new StepResult(Observation, equity[i] - before, trade, true);
+            return new StepResult(Observation, step.EquityAfter - step.EquityBefore, step.Trade, true);
         }
 
         Row++;
-        var reward = Account.Equity(frame.TradedClose[Row]) - before;
-        return new StepResult(Observation, reward, trade, false);
+        var reward = Account.Equity(frame.TradedClose[Row]) - step.EquityBefore;
+        return new StepResult(Observation, reward, step.Trade, false);
     }
 }

@@ -2,17 +2,13 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Platform.Domain;
 using Platform.Domain.Features;
+using Platform.Domain.Trading;
 using Platform.Learning.Networks;
 using Platform.Learning.Training;
 
 namespace Platform.Learning.Agents;
-
-/// <summary>A half-open UTC date range [From, To).</summary>
-public sealed record DateRange(DateTimeOffset From, DateTimeOffset To)
-{
-    public override string ToString() => $"{From:yyyy-MM-dd HH:mm}..{To:yyyy-MM-dd HH:mm}";
-}
 
 /// <summary>Everything needed to use a trained network for inference, stored next to its weights.</summary>
 public sealed record DqnModelMetadata
@@ -39,6 +35,13 @@ public sealed record DqnModelMetadata
     public required int MaxLots { get; init; }
 
     public required string TradedSymbol { get; init; }
+
+    /// <summary>How the model was trained to trade: symbol, cash, costs, sizing, lots, exchange step (null in older checkpoints).</summary>
+    public TradingOptions? Trading { get; init; }
+
+    /// <summary><see cref="Trading"/>, or for older checkpoints the defaults with their symbol and lots.</summary>
+    [JsonIgnore]
+    public TradingOptions TradingOptions => Trading ?? new TradingOptions { Symbol = TradedSymbol, MaxLots = MaxLots };
 
     public required double RewardScale { get; init; }
 
@@ -79,6 +82,7 @@ public sealed record DqnModelMetadata
             Normalization = normalization,
             MaxLots = data.Trading.MaxLots,
             TradedSymbol = data.Trading.Symbol,
+            Trading = data.Trading,
             RewardScale = agent.RewardScale,
             TrainRange = train,
             ValidationRange = validate,

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;
@@ -33,44 +34,30 @@ public static class DqnTrader
         var states = model.StatesFor(rawFeatures);
         var (start, end) = Backtester.RowRange(frame, range.From, range.To);
         using var learner = new OnlineLearner(model, online);
-        var agentOptions = new DqnAgentOptions { RewardScale = model.Metadata.RewardScale };
-        var state = new float[states.StateSize];
-        var next = new float[states.StateSize];
-        var history = AddHistory(model, learner, frame, rawFeatures, trading, start, online.ReplayWarmupRows, agentOptions);
+        var history = AddHistory(model, learner, frame, rawFeatures, trading, start, online.ReplayWarmupRows);
 
         var env = new TradingEnvironment(frame, trading, start, end);
-        var observation = env.Reset();
         var done = 0;
-        while (!env.Done)
-        {
-            if (observation.Row < states.FirstObservableRow)
+        TransitionLoop.Run(
+            env,
+            states,
+            model.Metadata.RewardScale,
+            (ReadOnlySpan<float> state, in Observation _) => learner.Act(state),
+            (state, action, reward, next, last) =>
             {
-                observation = env.Step(TradeAction.Hold).Next;
-                continue;
-            }
-
-            states.Write(observation.Row, observation.OpenLots, state);
-            var action = learner.Act(state);
-            var result = env.Step(action);
-            if (!result.Done)
-            {
-                states.Write(result.Next.Row, result.Next.OpenLots, next);
-            }
-
-            learner.Observe(state, (int)action, DqnTrainer.Reward(result.Reward, trading, agentOptions), result.Done ? state : next, result.Done);
-            observation = result.Next;
-            if (++done % 64 == 0)
-            {
-                progress?.Invoke(done, end - start);
-            }
-        }
+                learner.Observe(state, action, reward, next, last);
+                if (++done % 64 == 0)
+                {
+                    progress?.Invoke(done, end - start);
+                }
+            });
 
         progress?.Invoke(end - start, end - start);
         var stats = new OnlineLearningStats(learner.Steps, learner.Learner.Updates, learner.Learner.TargetSyncs, history);
         return (Backtester.Collect(env, name, range.From, range.To), stats);
     }
 
-    private static int AddHistory(DqnModel model, OnlineLearner learner, MarketFrame frame, FeatureMatrix rawFeatures, TradingOptions trading, int start, int rows, DqnAgentOptions agentOptions)
+    private static int AddHistory(DqnModel model, OnlineLearner learner, MarketFrame frame, FeatureMatrix rawFeatures, TradingOptions trading, int start, int rows)
     {
         var states = model.StatesFor(rawFeatures);
         var historyStart = Math.Max(states.FirstObservableRow, start - rows);
@@ -81,26 +68,11 @@ public static class DqnTrader
 
         var policy = model.CreatePolicy("history");
         policy.Prepare(new PolicyContext(frame, rawFeatures, historyStart, start, trading.MaxLots));
-        var env = new TradingEnvironment(frame, trading, historyStart, start);
-        var observation = env.Reset();
-        var state = new float[states.StateSize];
-        var next = new float[states.StateSize];
-        var added = 0;
-        while (!env.Done)
-        {
-            states.Write(observation.Row, observation.OpenLots, state);
-            var action = policy.Decide(observation);
-            var result = env.Step(action);
-            if (!result.Done)
-            {
-                states.Write(result.Next.Row, result.Next.OpenLots, next);
-            }
-
-            learner.AddHistory(state, (int)action, DqnTrainer.Reward(result.Reward, trading, agentOptions), result.Done ? state : next, result.Done);
-            added++;
-            observation = result.Next;
-        }
-
-        return added;
+        return TransitionLoop.Run(
+            new TradingEnvironment(frame, trading, historyStart, start),
+            states,
+            model.Metadata.RewardScale,
+            (ReadOnlySpan<float> _, in Observation observation) => policy.Decide(observation),
+            learner.AddHistory);
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
-using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
 using Platform.Learning.Networks;
 using Platform.Learning.Replay;
@@ -12,12 +12,9 @@ namespace Platform.Learning.Agents;
 /// <summary>The market the agent learns in: frame, raw (un-normalised) features, trading rules, and the data's hash.</summary>
 public sealed record TrainingData(MarketFrame Frame, FeatureMatrix Features, TradingOptions Trading, string DataHash)
 {
-    /// <summary>SHA-256 over the content hashes of the series of <paramref name="symbols"/>, in a fixed order.</summary>
-    public static string HashOf(MarketDataSet data, IEnumerable<string> symbols)
+    public TrainingData(MarketContext market, TradingOptions trading)
+        : this(market?.Frame ?? throw new ArgumentNullException(nameof(market)), market.Features, trading, market.DataHash)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        var text = string.Join('\n', symbols.Order(StringComparer.Ordinal).Select(s => $"{s}:{data[s].ContentHash()}"));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
     }
 }
 
@@ -75,8 +72,6 @@ public static class DqnTrainer
         var replay = new ReplayBuffer(dqn.ReplayCapacity, spec.StateSize);
         var explore = new Random(unchecked(dqn.Seed * 7919 + 17));
         var epsilon = EpsilonSchedule.From(dqn);
-        var state = new float[spec.StateSize];
-        var next = new float[spec.StateSize];
         var epochs = new List<EpochRecord>();
         var bestScore = double.NegativeInfinity;
         var bestEpoch = 0;
@@ -106,37 +101,31 @@ public static class DqnTrainer
             using var epochSpan = LearningInstrumentation.ActivitySource.StartActivity("dqn.epoch");
             epochSpan?.SetTag("epoch", epoch);
             var env = new TradingEnvironment(frame, trading, trainStart, trainEnd);
-            var observation = env.Reset();
-            var shaper = new RewardShaper(options, trading);
             double lossSum = 0;
             var lossCount = 0;
-            while (!env.Done)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                states.Write(observation.Row, observation.OpenLots, state);
-                var action = explore.NextDouble() < epsilon.At(steps)
+            TransitionLoop.Run(
+                env,
+                states,
+                new RewardShaper(options, trading),
+                (ReadOnlySpan<float> s, in Observation _) => (TradeAction)(explore.NextDouble() < epsilon.At(steps)
                     ? explore.Next(3)
-                    : learner.GreedyAction(state, NetworkRole.Policy);
-                var result = env.Step((TradeAction)action);
-                if (!result.Done)
+                    : learner.GreedyAction(s, NetworkRole.Policy)),
+                (s, action, reward, next, done) =>
                 {
-                    states.Write(result.Next.Row, result.Next.OpenLots, next);
-                }
+                    replay.Add(s, action, reward, next, done);
+                    steps++;
+                    if (replay.Count >= dqn.WarmupTransitions && steps % dqn.UpdateEvery == 0)
+                    {
+                        lossSum += learner.Update(replay);
+                        lossCount++;
+                    }
 
-                replay.Add(state, action, shaper.Next(result), result.Done ? state : next, result.Done);
-                steps++;
-                if (replay.Count >= dqn.WarmupTransitions && steps % dqn.UpdateEvery == 0)
-                {
-                    lossSum += learner.Update(replay);
-                    lossCount++;
-                }
-
-                observation = result.Next;
-                if (steps % 512 == 0)
-                {
-                    progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, epochs.Count > 0 ? epochs[^1].ValidationScore : null));
-                }
-            }
+                    if (steps % 512 == 0)
+                    {
+                        progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, epochs.Count > 0 ? epochs[^1].ValidationScore : null));
+                    }
+                },
+                cancellation);
 
             var trainReturn = ((double)(env.EquityCurve[^1] / trading.InitialCash) - 1) * 100;
             var validation = Backtester.Run(frame, rawFeatures, validationPolicy, trading, validate.From, validate.To);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Evaluation;
 using Platform.Domain.Features;
@@ -154,21 +155,11 @@ public static class WalkForward
             stopwatch.Elapsed);
     }
 
-    /// <summary>The frame and causal features of the data, checked for the symbols the spec and the trading need.</summary>
+    /// <summary>The market context of the data (frame and causal features) with the trading rules.</summary>
     public static TrainingData Prepare(MarketDataSet data, FeatureSpec spec, TradingOptions trading)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(trading);
-        var symbols = spec.Symbols.Append(trading.Symbol).Distinct().ToList();
-        var missing = symbols.Where(s => !data.Series.ContainsKey(s)).ToList();
-        if (missing.Count > 0)
-        {
-            throw new ArgumentException($"The data has no klines for {string.Join(", ", missing)} (the feature spec '{spec.Name}' needs {string.Join(", ", symbols)}).");
-        }
-
-        var frame = MarketFrame.Build(data, trading.Symbol, spec.Symbols);
-        return new TrainingData(frame, FeatureBuilder.Build(spec, frame), trading, TrainingData.HashOf(data, symbols));
+        return new TrainingData(MarketContext.Build(data, spec, trading.Symbol), trading);
     }
 
     /// <summary>Trains one agent on a fold (selection on its validation part) and trades the test part at every fee.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
@@ -98,15 +99,8 @@ public static class PaperExperiment
 
         using var activity = LearningInstrumentation.ActivitySource.StartActivity("experiment.paper");
         var stopwatch = Stopwatch.StartNew();
-        var symbols = options.Features.Symbols.Append(options.Trading.Symbol).Distinct().ToList();
-        var missing = symbols.Where(s => !data.Series.ContainsKey(s)).ToList();
-        if (missing.Count > 0)
-        {
-            throw new ArgumentException($"The data has no klines for {string.Join(", ", missing)} (the feature spec '{options.Features.Name}' needs {string.Join(", ", symbols)}).");
-        }
-
-        var frame = MarketFrame.Build(data, options.Trading.Symbol, options.Features.Symbols);
-        var features = FeatureBuilder.Build(options.Features, frame);
+        var market = MarketContext.Build(data, options.Features, options.Trading.Symbol);
+        var (frame, features) = (market.Frame, market.Features);
         foreach (var (range, option) in new[] { (options.Train, "training"), (options.Validate, "validation"), (options.Trade, "trading") })
         {
             try
@@ -118,7 +112,7 @@ public static class PaperExperiment
                 throw new ArgumentException($"The {option} range: {e.Message}", e);
             }
         }
-        var training = new TrainingData(frame, features, options.Trading, TrainingData.HashOf(data, symbols));
+        var training = new TrainingData(market, options.Trading);
 
         AgentExperimentResult RunAgent((string Name, DqnAgentOptions Options) agent)
         {

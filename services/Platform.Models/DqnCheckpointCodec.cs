@@ -2,7 +2,7 @@ using System.Globalization;
 using Platform.Learning.Agents;
 using Platform.Mlflow.ModelFormat;
 
-namespace Platform.Activities;
+namespace Platform.Models;
 
 /// <summary>
 /// Plugs the DQN checkpoint into MLflow's Platform model format: weights.bin is the self-contained checkpoint archive
@@ -79,6 +79,7 @@ public sealed class DqnCheckpointCodec : IModelCheckpointCodec<DqnModel>
                 ["feature_spec_name"] = m.FeatureSpecName,
                 ["window_length"] = spec.WindowLength.ToString(CultureInfo.InvariantCulture),
                 ["max_lots"] = m.MaxLots.ToString(CultureInfo.InvariantCulture),
+                ["trading_options"] = System.Text.Json.JsonSerializer.Serialize(m.TradingOptions),
                 ["selected_epoch"] = m.SelectedEpoch.ToString(CultureInfo.InvariantCulture),
                 ["validation_metric"] = m.ValidationMetric,
                 ["validation_score"] = m.ValidationScore.ToString("R", CultureInfo.InvariantCulture),
