@@ -120,6 +120,11 @@ public sealed class SymbolColumns
 
     public bool HasTakerBuyVolume { get; private set; }
 
+    /// <summary>Row <paramref name="row"/> as the as-of join produced it.</summary>
+    public SymbolBar Bar(int row) => row < FirstAvailable
+        ? SymbolBar.Missing
+        : new SymbolBar(true, Close[row], High[row], Low[row], Volume[row], TradeCount[row], TakerBuyVolume[row], SourceOpenTimeMs[row]);
+
     internal static SymbolColumns AsOf(KlineSeries series, long[] times)
     {
         var c = new SymbolColumns(series.Symbol, times.Length)
@@ -129,33 +134,28 @@ public sealed class SymbolColumns
             FirstAvailable = times.Length,
         };
         var klines = series.Klines;
-        var j = -1;
+        var cursor = new AsOfCursor();
+        var next = 0;
         for (var i = 0; i < times.Length; i++)
         {
-            while (j + 1 < klines.Count && klines[j + 1].OpenTime.ToUnixTimeMilliseconds() <= times[i])
+            while (next < klines.Count && klines[next].OpenTime.ToUnixTimeMilliseconds() <= times[i])
             {
-                j++;
+                cursor.Offer(klines[next++]);
             }
 
-            if (j < 0)
+            var bar = cursor.At(times[i]);
+            if (bar.Available)
             {
-                c.Close[i] = c.High[i] = c.Low[i] = c.Volume[i] = c.TradeCount[i] = c.TakerBuyVolume[i] = double.NaN;
-                c.SourceOpenTimeMs[i] = long.MinValue;
-                continue;
+                c.FirstAvailable = Math.Min(c.FirstAvailable, i);
             }
 
-            c.FirstAvailable = Math.Min(c.FirstAvailable, i);
-            var k = klines[j];
-            var fresh = k.OpenTime.ToUnixTimeMilliseconds() == times[i];
-            c.Close[i] = (double)k.Close;
-            c.High[i] = (double)k.High;
-            c.Low[i] = (double)k.Low;
-
-            // A stale row repeats the last price; no volume traded in a kline we do not have.
-            c.Volume[i] = fresh ? (double)k.Volume : 0d;
-            c.TradeCount[i] = k.TradeCount is { } n ? (fresh ? n : 0d) : double.NaN;
-            c.TakerBuyVolume[i] = k.TakerBuyBaseVolume is { } tb ? (fresh ? (double)tb : 0d) : double.NaN;
-            c.SourceOpenTimeMs[i] = k.OpenTime.ToUnixTimeMilliseconds();
+            c.Close[i] = bar.Close;
+            c.High[i] = bar.High;
+            c.Low[i] = bar.Low;
+            c.Volume[i] = bar.Volume;
+            c.TradeCount[i] = bar.TradeCount;
+            c.TakerBuyVolume[i] = bar.TakerBuyVolume;
+            c.SourceOpenTimeMs[i] = bar.SourceOpenTimeMs;
         }
 
         return c;

@@ -70,7 +70,7 @@ public static class DqnTrainer
         var best = QNetwork.Create(spec, dqn.Seed);
         best.CopyWeightsFrom(learner.Policy);
         var replay = new ReplayBuffer(dqn.ReplayCapacity, spec.StateSize);
-        var explore = new Random(unchecked(dqn.Seed * 7919 + 17));
+        var explore = new SeededRandom(unchecked((dqn.Seed * 7919) + 17));
         var epsilon = EpsilonSchedule.From(dqn);
         var epochs = new List<EpochRecord>();
         var bestScore = double.NegativeInfinity;
@@ -78,7 +78,7 @@ public static class DqnTrainer
         var sinceBest = 0;
         long steps = 0;
         var firstEpoch = 1;
-        if (checkpoint?.TryRestore(learner.Policy, learner.Target, best) is { } resumed)
+        if (checkpoint?.TryRestore(learner, best, replay) is { } resumed)
         {
             firstEpoch = resumed.CompletedEpochs + 1;
             steps = resumed.Steps;
@@ -86,9 +86,7 @@ public static class DqnTrainer
             bestScore = resumed.BestScore;
             sinceBest = resumed.SinceBest;
             epochs.AddRange(resumed.Epochs);
-
-            // A fresh but still seeded exploration stream for the remaining epochs.
-            explore = new Random(unchecked((dqn.Seed * 7919) + 17 + resumed.CompletedEpochs));
+            explore = SeededRandom.FromState([.. resumed.ExplorationState]);
             activity?.SetTag("resumed_from_epoch", resumed.CompletedEpochs);
         }
 
@@ -146,7 +144,7 @@ public static class DqnTrainer
             epochs.Add(new EpochRecord(epoch, steps, learner.Updates, epsilon.At(steps), lossCount > 0 ? lossSum / lossCount : double.NaN, trainReturn, score, validation.Metrics.ReturnPct, improved));
             epochSpan?.SetTag("validation_score", score);
             progress?.Invoke(new TrainingProgress(name, epoch, options.MaxEpochs, steps, planned, score));
-            checkpoint?.Save(new TrainingResumeState(epoch, steps, bestEpoch, bestScore, sinceBest, [.. epochs]), learner.Policy, learner.Target, best);
+            checkpoint?.Save(new TrainingResumeState(epoch, steps, bestEpoch, bestScore, sinceBest, [.. epochs], explore.State), learner, best, replay);
             if (sinceBest >= options.Patience)
             {
                 break;

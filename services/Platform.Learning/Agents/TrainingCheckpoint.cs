@@ -1,29 +1,40 @@
 using System.IO.Compression;
 using System.Text.Json;
 using Platform.Learning.Networks;
+using Platform.Learning.Replay;
+using Platform.Learning.Training;
 
 namespace Platform.Learning.Agents;
 
 /// <summary>Where an interrupted training run continues: the state at the end of its last completed epoch.</summary>
-public sealed record TrainingResumeState(int CompletedEpochs, long Steps, int BestEpoch, double BestScore, int SinceBest, IReadOnlyList<EpochRecord> Epochs);
+/// <param name="ExplorationState">The ε-greedy generator's state (<see cref="SeededRandom.State"/>).</param>
+public sealed record TrainingResumeState(int CompletedEpochs, long Steps, int BestEpoch, double BestScore, int SinceBest, IReadOnlyList<EpochRecord> Epochs, IReadOnlyList<ulong> ExplorationState);
 
 /// <summary>
-/// An epoch-boundary checkpoint of a training run in one file (a zip of state.json and the policy, target and best
-/// networks' weights), written atomically after every epoch. A run that dies resumes at the next epoch with the same
-/// weights, counters and best-so-far. Not kept: the replay buffer (refilled during the next epoch) and Adam's moment
-/// estimates, so a resumed run is close to, not bit-identical with, an uninterrupted one.
+/// An epoch-boundary checkpoint of a training run in one file, written atomically after every epoch: state.json
+/// (counters, ε step, best-epoch bookkeeping, epoch records, exploration generator), the policy, target and best
+/// networks' weights, the learner (Adam's moments and step counts, the batch sampler's generator, update and sync
+/// counters) and the replay buffer. That is everything the next epoch depends on, so a run that dies and resumes
+/// ends with the same weights and metrics, bit for bit, as one that never stopped. (Torch's own generator is drawn
+/// from only when networks are created, under a lock with a fixed seed; training draws nothing from it.)
 /// </summary>
 public sealed class TrainingCheckpoint(string path)
 {
+    private const string LearnerEntry = "learner.bin";
+    private const string ReplayEntry = "replay.bin";
+
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public string Path { get; } = path;
 
     public bool Exists => File.Exists(Path);
 
-    public void Save(TrainingResumeState state, QNetwork policy, QNetwork target, QNetwork best)
+    public void Save(TrainingResumeState state, DqnLearner learner, QNetwork best, ReplayBuffer replay)
     {
         ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(learner);
+        ArgumentNullException.ThrowIfNull(replay);
+        var (policy, target) = (learner.Policy, learner.Target);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         var temporary = Path + ".tmp";
         using (var file = File.Create(temporary))
@@ -37,15 +48,28 @@ public sealed class TrainingCheckpoint(string path)
             Write(zip, "policy.bin", policy);
             Write(zip, "target.bin", target);
             Write(zip, "best.bin", best);
+            using (var entry = zip.CreateEntry(LearnerEntry, CompressionLevel.Fastest).Open())
+            using (var writer = new BinaryWriter(entry))
+            {
+                learner.SaveState(writer);
+            }
+
+            using (var entry = zip.CreateEntry(ReplayEntry, CompressionLevel.Fastest).Open())
+            using (var writer = new BinaryWriter(entry))
+            {
+                replay.Save(writer);
+            }
         }
 
         File.Move(temporary, Path, overwrite: true);
     }
 
-    /// <summary>Loads the weights into the given networks and returns the state; null when there is no checkpoint.</summary>
-    public TrainingResumeState? TryRestore(QNetwork policy, QNetwork target, QNetwork best)
+    /// <summary>Restores the learner (weights and optimiser), the best network and the replay; returns the state, or null when there is no checkpoint.</summary>
+    public TrainingResumeState? TryRestore(DqnLearner learner, QNetwork best, ReplayBuffer replay)
     {
-        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(learner);
+        ArgumentNullException.ThrowIfNull(replay);
+        var (policy, target) = (learner.Policy, learner.Target);
         if (!Exists)
         {
             return null;
@@ -66,6 +90,21 @@ public sealed class TrainingCheckpoint(string path)
         Read(zip, "policy.bin", policy);
         Read(zip, "target.bin", target);
         Read(zip, "best.bin", best);
+        using (var reader = new BinaryReader(Open(zip, LearnerEntry)))
+        {
+            learner.RestoreState(reader);
+        }
+
+        using (var reader = new BinaryReader(Open(zip, ReplayEntry)))
+        {
+            replay.Restore(reader);
+        }
+
+        if (stored.State.ExplorationState is not { Count: 4 })
+        {
+            throw new InvalidDataException($"{Path}: state.json has no exploration generator state (written by an older build; delete it to train from scratch).");
+        }
+
         return stored.State;
     }
 
@@ -80,9 +119,12 @@ public sealed class TrainingCheckpoint(string path)
         entry.Write(buffer.ToArray());
     }
 
+    private Stream Open(ZipArchive zip, string name) =>
+        zip.GetEntry(name)?.Open() ?? throw new InvalidDataException($"{Path}: no {name} (written by an older build; delete it to train from scratch).");
+
     private void Read(ZipArchive zip, string name, QNetwork network)
     {
-        using var entry = zip.GetEntry(name)?.Open() ?? throw new InvalidDataException($"{Path}: no {name}");
+        using var entry = Open(zip, name);
         using var buffer = new MemoryStream();
         entry.CopyTo(buffer);
         buffer.Position = 0;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Platform.Learning.Replay;
 
 /// <summary>
@@ -113,6 +115,66 @@ public sealed class ReplayBuffer
             batch.Actions[i] = actions[index];
             batch.Rewards[i] = rewards[index];
             batch.Dones[i] = dones[index];
+        }
+    }
+
+    /// <summary>Writes the stored transitions and the ring position: everything later adds and samples depend on.</summary>
+    public void Save(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Capacity);
+        writer.Write(StateSize);
+        writer.Write(Count);
+        writer.Write(next);
+        writer.Write(TotalAdded);
+
+        // Slots [0, Count) are the filled ones: the ring fills from 0 and only wraps once full.
+        writer.Write(MemoryMarshal.AsBytes(states.AsSpan(0, Count * StateSize)));
+        writer.Write(MemoryMarshal.AsBytes(nextStates.AsSpan(0, Count * StateSize)));
+        writer.Write(MemoryMarshal.AsBytes(actions.AsSpan(0, Count)));
+        writer.Write(MemoryMarshal.AsBytes(rewards.AsSpan(0, Count)));
+        writer.Write(MemoryMarshal.AsBytes(dones.AsSpan(0, Count)));
+    }
+
+    /// <summary>Replaces the contents with what <see cref="Save"/> wrote (same capacity and state size required).</summary>
+    public void Restore(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var capacity = reader.ReadInt32();
+        var stateSize = reader.ReadInt32();
+        if (capacity != Capacity || stateSize != StateSize)
+        {
+            throw new InvalidDataException($"The saved replay holds {capacity} states of {stateSize} floats; this buffer {Capacity} of {StateSize}.");
+        }
+
+        var count = reader.ReadInt32();
+        var position = reader.ReadInt32();
+        var totalAdded = reader.ReadInt64();
+        if (count < 0 || count > Capacity || position < 0 || position >= Capacity || totalAdded < count)
+        {
+            throw new InvalidDataException($"The saved replay is inconsistent (count {count}, position {position}, added {totalAdded}).");
+        }
+
+        ReadExactly(reader, MemoryMarshal.AsBytes(states.AsSpan(0, count * StateSize)));
+        ReadExactly(reader, MemoryMarshal.AsBytes(nextStates.AsSpan(0, count * StateSize)));
+        ReadExactly(reader, MemoryMarshal.AsBytes(actions.AsSpan(0, count)));
+        ReadExactly(reader, MemoryMarshal.AsBytes(rewards.AsSpan(0, count)));
+        ReadExactly(reader, MemoryMarshal.AsBytes(dones.AsSpan(0, count)));
+        Count = count;
+        next = position;
+        TotalAdded = totalAdded;
+    }
+
+    private static void ReadExactly(BinaryReader reader, Span<byte> destination)
+    {
+        // A compressed stream may return fewer bytes per read than asked for.
+        try
+        {
+            reader.BaseStream.ReadExactly(destination);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("The saved replay is truncated.", e);
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class DqnLearner : IDisposable
     private readonly DqnOptions options;
     private readonly Adam optimizer;
     private readonly Parameter[] policyParameters;
-    private readonly Random sampler;
+    private SeededRandom sampler;
     private readonly Tensor batchStates;
     private readonly Tensor batchNextStates;
     private readonly Tensor batchActions;
@@ -61,7 +61,7 @@ public sealed class DqnLearner : IDisposable
 
         policyParameters = [.. Policy.parameters()];
         optimizer = torch.optim.Adam(policyParameters, options.LearningRate);
-        sampler = new Random(options.Seed);
+        sampler = new SeededRandom(options.Seed);
 
         long[] batchShape = [options.BatchSize, spec.StateSize];
         batchStates = torch.zeros(batchShape);
@@ -147,6 +147,48 @@ public sealed class DqnLearner : IDisposable
 
         LearningInstrumentation.Updates.Add(1);
         return loss;
+    }
+
+    /// <summary>
+    /// Writes what the next update depends on besides the two networks' weights: Adam's moments and step counts, the
+    /// batch sampler's generator state, and the update and sync counters.
+    /// </summary>
+    public void SaveState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Updates);
+        writer.Write(TargetSyncs);
+        foreach (var word in sampler.State)
+        {
+            writer.Write(word);
+        }
+
+        using var optimizerState = new MemoryStream();
+        using (var optimizerWriter = new BinaryWriter(optimizerState, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            optimizer.save_state_dict(optimizerWriter);
+        }
+
+        writer.Write(optimizerState.Length);
+        writer.Write(optimizerState.GetBuffer(), 0, (int)optimizerState.Length);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote; the networks' weights are restored separately.</summary>
+    public void RestoreState(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        Updates = reader.ReadInt64();
+        TargetSyncs = reader.ReadInt64();
+        sampler = SeededRandom.FromState([reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64()]);
+        var length = reader.ReadInt64();
+        var bytes = reader.ReadBytes(checked((int)length));
+        if (bytes.Length != length)
+        {
+            throw new InvalidDataException("The saved learner state is truncated.");
+        }
+
+        using var optimizerReader = new BinaryReader(new MemoryStream(bytes));
+        optimizer.load_state_dict(optimizerReader);
     }
 
     /// <summary>Copies the policy network's weights into the target network.</summary>
