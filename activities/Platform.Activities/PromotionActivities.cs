@@ -1,5 +1,6 @@
 using Platform.Domain;
 using Platform.Domain.Backtesting;
+using Platform.Domain.Evaluation;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Models;
@@ -60,7 +61,7 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
                 throw InvalidRequestFailure.From(e, $"Version {version} cannot be evaluated on {input.From:yyyy-MM-dd}..{input.To:yyyy-MM-dd}");
             }
 
-            evaluations[version] = new CandidateEvaluation(input.ModelName, version, result.Metrics.Sharpe, result.Metrics.MaxDrawdownPct, result.Metrics.BuyOrders + result.Metrics.SellOrders, (double)result.Metrics.FinalProfit, PeriodReturns(result, trading.InitialCash));
+            evaluations[version] = new CandidateEvaluation(input.ModelName, version, result.Metrics.Sharpe, result.Metrics.MaxDrawdownPct, result.Metrics.BuyOrders + result.Metrics.SellOrders, (double)result.Metrics.FinalProfit, PeriodReturns.Of(result));
         }
 
         var challenger = evaluations[input.ChallengerVersion];
@@ -73,18 +74,4 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
     public Task RecordAuditAsync(AuditEntry entry) => audit.AppendAsync(entry, ActivityExecutionContext.Current.CancellationToken);
 
     private static CandidateSummary Summarize(CandidateEvaluation e) => new(e.Version, e.Sharpe, e.MaxDrawdownPct, e.Trades, e.FinalProfit);
-
-    private static double[] PeriodReturns(BacktestResult result, decimal initial)
-    {
-        var returns = new double[result.Equity.Count];
-        var previous = (double)initial;
-        for (var i = 0; i < returns.Length; i++)
-        {
-            var e = (double)result.Equity[i];
-            returns[i] = previous > 0 ? (e / previous) - 1 : 0;
-            previous = e;
-        }
-
-        return returns;
-    }
 }

@@ -28,6 +28,8 @@ internal static partial class PlatformCommandLine
         root.Subcommands.Add(BenchCommands.Create());
         root.Subcommands.Add(MlflowCommands.Create());
         root.Subcommands.Add(ExperimentCommands.Create());
+        root.Subcommands.Add(EvaluateCommands.Create());
+        root.Subcommands.Add(SweepCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TemporalCommands.Create());
         root.Subcommands.Add(ExchangeCommands.Create());

@@ -140,10 +140,13 @@ public sealed class PlatformRuntime : IAsyncDisposable
                 .AddWorkflow<RetrainingWorkflow>()
                 .AddWorkflow<MarketStreamWorkflow>()
                 .AddSingletonActivities<MarketStreamActivities>()
+                .AddWorkflow<SweepWorkflow>()
+                .AddWorkflow<SweepTrialWorkflow>()
                 .AddSingletonActivities<MarketDataActivities>()
                 .AddSingletonActivities<TrainingActivities>()
                 .AddSingletonActivities<RegistryActivities>()
-                .AddSingletonActivities<PromotionActivities>();
+                .AddSingletonActivities<PromotionActivities>()
+                .AddSingletonActivities<SweepActivities>();
             var host = builder.Build();
             await host.StartAsync(cancellationToken);
             connect.Interceptors = [tracing];

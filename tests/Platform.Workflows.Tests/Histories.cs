@@ -21,7 +21,10 @@ internal static class Histories
         .AddWorkflow<PromotionWorkflow>()
         .AddWorkflow<RollbackWorkflow>()
         .AddWorkflow<RetrainingWorkflow>()
-        .AddWorkflow<MarketStreamWorkflow>());
+        .AddWorkflow<MarketStreamWorkflow>()
+
+        .AddWorkflow<SweepWorkflow>()
+        .AddWorkflow<SweepTrialWorkflow>());
 
     public static async Task CheckAsync(WorkflowHandle handle, string name)
     {
@@ -36,12 +39,13 @@ internal static class Histories
             }
 
             // The workflow id is part of the history's meaning (child ids derive from it), so it goes in the file name.
-            await File.WriteAllTextAsync(Path.Combine(SourceDirectory(), $"{name}__{handle.Id}.json"), history.ToJson());
+            // Child ids may contain '/', which a file name cannot: it is stored as '+'.
+            await File.WriteAllTextAsync(Path.Combine(SourceDirectory(), $"{name}__{handle.Id.Replace('/', '+')}.json"), history.ToJson());
         }
     }
 
     /// <summary>The recorded name: "promotion-approved" of "promotion-approved__promote-1234.json".</summary>
     public static string NameOf(string file) => Path.GetFileNameWithoutExtension(file).Split("__", 2)[0];
 
-    public static WorkflowHistory Load(string file) => WorkflowHistory.FromJson(Path.GetFileNameWithoutExtension(file).Split("__", 2)[1], File.ReadAllText(file));
+    public static WorkflowHistory Load(string file) => WorkflowHistory.FromJson(Path.GetFileNameWithoutExtension(file).Split("__", 2)[1].Replace('+', '/'), File.ReadAllText(file));
 }

@@ -37,6 +37,15 @@ public sealed record DqnAgentOptions
 
     public double RewardScale { get; init; } = 100;
 
+    /// <summary>What the agent maximises during training (validation and testing always trade the real accounting).</summary>
+    public RewardVariant Reward { get; init; } = RewardVariant.EquityChange;
+
+    /// <summary>Penalty per fill in percent of the initial cash, on top of the fees (0: none): discourages churning.</summary>
+    public double ActionCostPct { get; init; }
+
+    /// <summary>Adaptation rate η of the differential Sharpe ratio's moving moments.</summary>
+    public double DifferentialSharpeRate { get; init; } = 0.01;
+
     public OnlineLearningOptions Online { get; init; } = new();
 
     /// <summary>The defaults used by the paper experiment for each architecture (sized to finish within minutes on 2 cores).</summary>
@@ -80,6 +89,16 @@ public sealed record DqnAgentOptions
         if (!(RewardScale > 0))
         {
             errors.Add($"reward scale must be positive (got {RewardScale})");
+        }
+
+        if (!(ActionCostPct >= 0) || ActionCostPct > 10)
+        {
+            errors.Add($"action cost must be in [0, 10] percent (got {ActionCostPct})");
+        }
+
+        if (!(DifferentialSharpeRate > 0) || DifferentialSharpeRate >= 1)
+        {
+            errors.Add($"differential Sharpe rate must be in (0, 1) (got {DifferentialSharpeRate})");
         }
 
         errors.AddRange(Online?.Validate() ?? ["online learning options are required"]);

@@ -104,7 +104,7 @@ public static class DqnTrainer
             TransitionLoop.Run(
                 env,
                 states,
-                options.RewardScale,
+                new RewardShaper(options, trading),
                 (ReadOnlySpan<float> s, in Observation _) => (TradeAction)(explore.NextDouble() < epsilon.At(steps)
                     ? explore.Next(3)
                     : learner.GreedyAction(s, NetworkRole.Policy)),

@@ -20,10 +20,17 @@ public static class TransitionLoop
     public static int Run(TradingEnvironment env, AgentStates states, double rewardScale, ChooseAction choose, TransitionSink sink, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(env);
+        return Run(env, states, new RewardShaper(new DqnAgentOptions { RewardScale = rewardScale }, env.Options), choose, sink, cancellation);
+    }
+
+    /// <summary>The same loop with the rewards of a <see cref="RewardShaper"/> (one per episode: it tracks the episode's equity).</summary>
+    public static int Run(TradingEnvironment env, AgentStates states, RewardShaper rewards, ChooseAction choose, TransitionSink sink, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(rewards);
         ArgumentNullException.ThrowIfNull(choose);
         ArgumentNullException.ThrowIfNull(sink);
-        var scale = new DqnAgentOptions { RewardScale = rewardScale };
         var state = new float[states.StateSize];
         var next = new float[states.StateSize];
         var observation = env.Reset();
@@ -45,7 +52,7 @@ public static class TransitionLoop
                 states.Write(result.Next.Row, result.Next.OpenLots, next);
             }
 
-            sink(state, (int)action, DqnTrainer.Reward(result.Reward, env.Options, scale), result.Done ? state : next, result.Done);
+            sink(state, (int)action, rewards.Next(result), result.Done ? state : next, result.Done);
             transitions++;
             observation = result.Next;
         }
