@@ -18,7 +18,7 @@ internal static class PlatformCommandLine
         root.Subcommands.Add(ExperimentCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TemporalCommands.Create());
-        foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()))
+        foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()).Concat(TradingStoreCommands.Create()))
         {
             root.Subcommands.Add(command);
         }

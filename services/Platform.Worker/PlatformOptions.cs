@@ -1,3 +1,5 @@
+using Platform.Storage.Postgres;
+
 namespace Platform.Worker;
 
 /// <summary>
@@ -27,10 +29,16 @@ public sealed record PlatformOptions
     /// <summary>Root of everything the platform stores locally (market store, audit log, embedded servers' files).</summary>
     public string DataDirectory { get; init; } = ".platform";
 
+    /// <summary>
+    /// The trading store's PostgreSQL server (PLATFORM_POSTGRES); null → the embedded SQLite file in the data directory.
+    /// Prints as host, port, database and user: never the password.
+    /// </summary>
+    public PostgresConnectionString? Postgres { get; init; }
+
     /// <summary>Embedded Temporal server state in memory instead of a SQLite file (tests, demos that leave nothing behind).</summary>
     public bool InMemoryTemporal { get; init; }
 
-    /// <summary>Applies TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and MLFLOW_TRACKING_URI when set.</summary>
+    /// <summary>Applies TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MLFLOW_TRACKING_URI and PLATFORM_POSTGRES when set (a malformed PLATFORM_POSTGRES is an <see cref="ArgumentException"/>).</summary>
     public PlatformOptions WithEnvironment()
     {
         var temporal = Environment.GetEnvironmentVariable("TEMPORAL_ADDRESS");
@@ -41,6 +49,7 @@ public sealed record PlatformOptions
             TemporalAddress = string.IsNullOrWhiteSpace(temporal) ? TemporalAddress : temporal,
             TemporalNamespace = string.IsNullOrWhiteSpace(ns) ? TemporalNamespace : ns,
             MlflowTrackingUri = string.IsNullOrWhiteSpace(mlflow) ? MlflowTrackingUri : new Uri(mlflow),
+            Postgres = PostgresConnectionString.FromEnvironment() ?? Postgres,
         };
     }
 

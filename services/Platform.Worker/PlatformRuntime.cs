@@ -2,10 +2,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Activities;
+using Platform.Domain.Execution;
 using Platform.Domain.MarketData;
 using Platform.Mlflow;
 using Platform.Mlflow.Server;
 using Platform.Storage;
+using Platform.Storage.Trading;
 using Platform.Telemetry;
 using Platform.TemporalServer.Hosting;
 using Platform.Workflows;
@@ -25,11 +27,12 @@ public sealed class PlatformRuntime : IAsyncDisposable
     private readonly TemporalServerHost? temporalServer;
     private readonly MlflowLocalServer? mlflowServer;
 
-    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, TemporalClient client, string temporalAddress, Uri mlflowUri, PlatformOptions options)
+    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, SqlTradingStore tradingStore, TemporalClient client, string temporalAddress, Uri mlflowUri, PlatformOptions options)
     {
         this.host = host;
         this.temporalServer = temporalServer;
         this.mlflowServer = mlflowServer;
+        TradingStore = tradingStore;
         Client = client;
         TemporalAddress = temporalAddress;
         MlflowUri = mlflowUri;
@@ -43,6 +46,9 @@ public sealed class PlatformRuntime : IAsyncDisposable
     public Uri MlflowUri { get; }
 
     public PlatformOptions Options { get; }
+
+    /// <summary>The trading store (PostgreSQL when configured, else the embedded SQLite file), migrated at start.</summary>
+    public SqlTradingStore TradingStore { get; }
 
     public bool EmbeddedTemporal => temporalServer is not null;
 
@@ -65,8 +71,10 @@ public sealed class PlatformRuntime : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         TemporalServerHost? temporalServer = null;
         MlflowLocalServer? mlflowServer = null;
+        SqlTradingStore? tradingStore = null;
         try
         {
+            tradingStore = await TradingStores.OpenAsync(options.Postgres, options.DataDirectory, cancellationToken: cancellationToken);
             if (string.IsNullOrWhiteSpace(options.TemporalAddress))
             {
                 temporalServer = await TemporalServerHost.StartAsync(
@@ -95,6 +103,7 @@ public sealed class PlatformRuntime : IAsyncDisposable
             builder.Services.AddSingleton<IMarketDataStore>(_ => new DuckDbMarketDataStore(data.MarketStorePath));
             builder.Services.AddSingleton(_ => MlflowClient.Create(new MlflowClientOptions { TrackingUri = mlflowUri }));
             builder.Services.AddSingleton<IAuditLog>(_ => new JsonLinesAuditLog(data.AuditLogPath));
+            builder.Services.AddSingleton<ITradingStore>(tradingStore);
             builder.Services.AddOpenTelemetry().WithTracing(t => t.AddPlatformTracing("platform-worker", TelemetryOptions.FromEnvironment()));
             builder.Services
                 .AddHostedTemporalWorker(address, options.TemporalNamespace, options.TaskQueue)
@@ -115,10 +124,15 @@ public sealed class PlatformRuntime : IAsyncDisposable
             var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = options.TemporalNamespace, Interceptors = [tracing] });
-            return new PlatformRuntime(host, temporalServer, mlflowServer, client, address, mlflowUri, options);
+            return new PlatformRuntime(host, temporalServer, mlflowServer, tradingStore, client, address, mlflowUri, options);
         }
         catch
         {
+            if (tradingStore is not null)
+            {
+                await tradingStore.DisposeAsync();
+            }
+
             if (mlflowServer is not null)
             {
                 await mlflowServer.DisposeAsync();
@@ -141,6 +155,7 @@ public sealed class PlatformRuntime : IAsyncDisposable
         }
 
         host.Dispose();
+        await TradingStore.DisposeAsync();
         if (mlflowServer is not null)
         {
             await mlflowServer.DisposeAsync();
