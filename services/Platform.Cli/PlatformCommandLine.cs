@@ -35,7 +35,7 @@ internal static partial class PlatformCommandLine
         root.Subcommands.Add(ExchangeCommands.Create());
         root.Subcommands.Add(KafkaCommands.Create());
         root.Subcommands.Add(StreamCommands.Create());
-        foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()))
+        foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()).Concat(TradingStoreCommands.Create()))
         {
             root.Subcommands.Add(command);
         }

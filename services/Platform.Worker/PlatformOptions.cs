@@ -1,4 +1,5 @@
 using Platform.Mlflow;
+using Platform.Storage.Postgres;
 
 namespace Platform.Worker;
 
@@ -30,6 +31,12 @@ public sealed record PlatformOptions
     /// <summary>Root of everything the platform stores locally (market store, audit log, embedded servers' files).</summary>
     public string DataDirectory { get; init; } = ".platform";
 
+    /// <summary>
+    /// The trading store's PostgreSQL server (PLATFORM_POSTGRES); null → the embedded SQLite file in the data directory.
+    /// Prints as host, port, database and user: never the password.
+    /// </summary>
+    public PostgresConnectionString? Postgres { get; init; }
+
     /// <summary>Embedded Temporal server state in memory instead of a SQLite file (tests, demos that leave nothing behind).</summary>
     public bool InMemoryTemporal { get; init; }
 
@@ -42,7 +49,8 @@ public sealed record PlatformOptions
     /// <summary>
     /// Uses a real Temporal server when TEMPORAL_ADDRESS is set (with the other TEMPORAL_* variables, see
     /// <see cref="TemporalEndpoint"/>) and a real MLflow server when MLFLOW_TRACKING_URI is set (with
-    /// MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN, see <see cref="MlflowClientOptions.FromEnvironment"/>).
+    /// MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN, see <see cref="MlflowClientOptions.FromEnvironment"/>), and PLATFORM_POSTGRES
+    /// for the trading store (a malformed value is an <see cref="ArgumentException"/>).
     /// </summary>
     public PlatformOptions WithEnvironment(Func<string, string?>? getVariable = null)
     {
@@ -51,6 +59,7 @@ public sealed record PlatformOptions
         {
             Temporal = string.IsNullOrWhiteSpace(getVariable("TEMPORAL_ADDRESS")) ? Temporal : (Temporal ?? new TemporalEndpoint()).WithEnvironment(getVariable),
             Mlflow = string.IsNullOrWhiteSpace(getVariable("MLFLOW_TRACKING_URI")) ? Mlflow : MlflowClientOptions.FromEnvironment(getVariable),
+            Postgres = PostgresConnectionString.FromEnvironment() ?? Postgres,
         };
     }
 

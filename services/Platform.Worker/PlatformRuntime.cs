@@ -2,11 +2,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Activities;
+using Platform.Domain.Execution;
 using Platform.Domain.MarketData;
 using Platform.Kafka;
 using Platform.Mlflow;
 using Platform.Mlflow.Server;
 using Platform.Storage;
+using Platform.Storage.Trading;
 using Platform.Telemetry;
 using Platform.TemporalServer.Hosting;
 using Platform.Workflows;
@@ -26,12 +28,13 @@ public sealed class PlatformRuntime : IAsyncDisposable
     private readonly TemporalServerHost? temporalServer;
     private readonly MlflowLocalServer? mlflowServer;
 
-    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, KafkaCluster kafka, TemporalClient client, TemporalEndpoint temporal, MlflowClientOptions mlflow, PlatformOptions options)
+    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, KafkaCluster kafka, SqlTradingStore tradingStore, TemporalClient client, TemporalEndpoint temporal, MlflowClientOptions mlflow, PlatformOptions options)
     {
         this.host = host;
         this.temporalServer = temporalServer;
         this.mlflowServer = mlflowServer;
         Kafka = kafka;
+        TradingStore = tradingStore;
         Client = client;
         Temporal = temporal;
         MlflowClientOptions = mlflow;
@@ -56,6 +59,9 @@ public sealed class PlatformRuntime : IAsyncDisposable
     /// <summary>The Kafka cluster: KAFKA_BOOTSTRAP_SERVERS, or the embedded broker started with the runtime.</summary>
     public KafkaCluster Kafka { get; }
 
+    /// <summary>The trading store (PostgreSQL when configured, else the embedded SQLite file), migrated at start.</summary>
+    public SqlTradingStore TradingStore { get; }
+
     public bool EmbeddedTemporal => temporalServer is not null;
 
     public bool EmbeddedMlflow => mlflowServer is not null;
@@ -78,8 +84,10 @@ public sealed class PlatformRuntime : IAsyncDisposable
         TemporalServerHost? temporalServer = null;
         MlflowLocalServer? mlflowServer = null;
         KafkaCluster? kafka = null;
+        SqlTradingStore? tradingStore = null;
         try
         {
+            tradingStore = await TradingStores.OpenAsync(options.Postgres, options.DataDirectory, cancellationToken: cancellationToken);
             kafka = KafkaConnection.FromEnvironment() is { } configured ? KafkaCluster.Connect(configured) : KafkaCluster.StartEmbedded();
             await kafka.EnsureTopicsAsync(PlatformTopics.All);
             if (kafka.IsEmbedded)
@@ -125,6 +133,7 @@ public sealed class PlatformRuntime : IAsyncDisposable
             }
 
             builder.Services.AddSingleton<IAuditLog>(_ => new JsonLinesAuditLog(data.AuditLogPath));
+            builder.Services.AddSingleton<ITradingStore>(tradingStore);
             builder.Services.AddOpenTelemetry().WithTracing(t => t.AddPlatformTracing("platform-worker", TelemetryOptions.FromEnvironment()));
             builder.Services
                 .AddHostedTemporalWorker(temporal.Address, temporal.Namespace, options.TaskQueue)
@@ -151,11 +160,16 @@ public sealed class PlatformRuntime : IAsyncDisposable
             await host.StartAsync(cancellationToken);
             connect.Interceptors = [tracing];
             var client = await TemporalClient.ConnectAsync(connect);
-            return new PlatformRuntime(host, temporalServer, mlflowServer, kafka, client, temporal, mlflow, options);
+            return new PlatformRuntime(host, temporalServer, mlflowServer, kafka, tradingStore, client, temporal, mlflow, options);
         }
         catch
         {
             kafka?.Dispose();
+            if (tradingStore is not null)
+            {
+                await tradingStore.DisposeAsync();
+            }
+
             if (mlflowServer is not null)
             {
                 await mlflowServer.DisposeAsync();
@@ -181,6 +195,7 @@ public sealed class PlatformRuntime : IAsyncDisposable
         }
 
         host.Dispose();
+        await TradingStore.DisposeAsync();
         if (mlflowServer is not null)
         {
             await mlflowServer.DisposeAsync();

@@ -22,7 +22,6 @@ internal static class Histories
         .AddWorkflow<RollbackWorkflow>()
         .AddWorkflow<RetrainingWorkflow>()
         .AddWorkflow<MarketStreamWorkflow>()
-
         .AddWorkflow<SweepWorkflow>()
         .AddWorkflow<SweepTrialWorkflow>());
 

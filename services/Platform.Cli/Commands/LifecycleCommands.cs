@@ -30,7 +30,7 @@ internal static class LifecycleCommands
         var data = DataDirectory();
         var temporalPort = new Option<int>("--temporal-port") { Description = "Port of the embedded Temporal server", DefaultValueFactory = _ => 7233 };
         var mlflowPort = new Option<int>("--mlflow-port") { Description = "Port of the embedded MLflow server", DefaultValueFactory = _ => 5000 };
-        var command = new Command("up", "Run the platform: embedded Temporal + MLflow servers (unless TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI are set) and the lifecycle worker, until Ctrl+C")
+        var command = new Command("up", "Run the platform: embedded Temporal + MLflow servers (unless TEMPORAL_ADDRESS / MLFLOW_TRACKING_URI are set), the trading store (PLATFORM_POSTGRES, else trading.db in --data-dir) and the lifecycle worker, until Ctrl+C")
         {
             data, temporalPort, mlflowPort,
         };
@@ -42,6 +42,7 @@ internal static class LifecycleCommands
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"MLflow:   [blue]{runtime.MlflowUri}[/] ({(runtime.EmbeddedMlflow ? "embedded; web view at /" : "external")})");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Kafka:    [blue]{runtime.Kafka.Connection.BootstrapServers}[/] ({(runtime.Kafka.IsEmbedded ? "embedded, in memory: the market store is the durable record" : "external")}), topics {string.Join(", ", Platform.Kafka.PlatformTopics.All.Select(t => t.Name))}");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Data:     {Path.GetFullPath(options.DataDirectory)}");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Trading:  {runtime.TradingStore.Description} ({(options.Postgres is null ? "embedded; set PLATFORM_POSTGRES for PostgreSQL" : "PLATFORM_POSTGRES")})");
             AnsiConsole.MarkupLine("Worker running. Press Ctrl+C to stop.");
             try
             {
