@@ -177,6 +177,15 @@ public sealed class BinanceCredentials
     /// <summary>Reads <c>NAME=VALUE</c> lines (blank lines and <c>#</c> comments skipped); a relative key file is relative to the secrets file.</summary>
     public static BinanceCredentials FromSecretsFile(string path)
     {
+        var values = ReadSecretsFile(path);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return From(name => values.GetValueOrDefault(name) is { } v && name == PrivateKeyFileVariable ? Path.Combine(directory, v) : values.GetValueOrDefault(name), $"secrets file '{path}'")
+            ?? throw new BinanceConfigurationException($"Secrets file '{path}' sets neither {ApiKeyVariable} with {ApiSecretVariable} nor {ApiKeyVariable} with {PrivateKeyFileVariable}.");
+    }
+
+    /// <summary>The <c>NAME=VALUE</c> pairs of a secrets file; errors never show a line's content.</summary>
+    public static IReadOnlyDictionary<string, string> ReadSecretsFile(string path)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
         {
@@ -201,9 +210,7 @@ public sealed class BinanceCredentials
             values[line[..equals].Trim()] = line[(equals + 1)..].Trim().Trim('"');
         }
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return From(name => values.GetValueOrDefault(name) is { } v && name == PrivateKeyFileVariable ? Path.Combine(directory, v) : values.GetValueOrDefault(name), $"secrets file '{path}'")
-            ?? throw new BinanceConfigurationException($"Secrets file '{path}' sets neither {ApiKeyVariable} with {ApiSecretVariable} nor {ApiKeyVariable} with {PrivateKeyFileVariable}.");
+        return values;
     }
 
     public override string ToString() => $"Binance API key {(ApiKey.Length > 4 ? ApiKey[..4] : "")}… ({Signer})";

@@ -95,6 +95,11 @@ internal sealed class SimulatedSpotExchange
     /// <summary>The last traded price at the replay clock: the close so far of the newest kline that has begun trading.</summary>
     public decimal? LastPrice(string symbol)
     {
+        if (!replay.HasSymbol(symbol))
+        {
+            return null;
+        }
+
         var clock = replay.Clock;
         var rows = replay.KlinesUpToClock(symbol, null, clock - TimeSpan.FromTicks(1), 1);
         if (rows.Count > 0)
