@@ -262,6 +262,12 @@ public sealed class BinanceKlineStreamSession
                     await CloseQuietlyAsync(socket).ConfigureAwait(false);
                     return new ConnectionOutcome("server-shutdown", true, true);
                 }
+
+                if (messages.Reader.Count == 0)
+                {
+                    // Caught up with the socket: let the status (and checkpoints) see everything acknowledged so far.
+                    await DrainAsync().ConfigureAwait(false);
+                }
             }
 
             await reader.ConfigureAwait(false);
@@ -389,13 +395,14 @@ public sealed class BinanceKlineStreamSession
 
             await DeliverClosedAsync(kline.Symbol, state, kline.Kline, text, streamSource, receivedAt, backfilled: false, cancellationToken).ConfigureAwait(false);
         }
+        else if (KlineValidator.Check(kline.Kline, options.Interval) is { } problem)
+        {
+            // Invalid partial updates are dead-lettered even when partials are not delivered: the feed is suspect.
+            await DeadLetterAsync(streamSource, $"invalid kline: {problem.Reason}: {problem.Detail}", text, receivedAt, kline.Symbol, cancellationToken).ConfigureAwait(false);
+        }
         else if (options.IncludePartialKlines)
         {
-            if (KlineValidator.Check(kline.Kline, options.Interval) is { } problem)
-            {
-                await DeadLetterAsync(streamSource, $"invalid kline: {problem.Reason}: {problem.Detail}", text, receivedAt, kline.Symbol, cancellationToken).ConfigureAwait(false);
-            }
-            else if (!(state.Last >= kline.Kline.OpenTime) && !state.Delivered.Contains(kline.Kline.OpenTime))
+            if (!(state.Last >= kline.Kline.OpenTime) && !state.Delivered.Contains(kline.Kline.OpenTime))
             {
                 // A partial update of a kline that already closed is stale and would move the consumer backwards.
                 Interlocked.Increment(ref partialKlines);
@@ -485,6 +492,10 @@ public sealed class BinanceKlineStreamSession
         }
 
         inFlight.Enqueue((sink.PublishAsync(kline, cancellationToken), closedSymbol ?? "", kline.Kline.OpenTime));
+        while (inFlight.TryPeek(out var oldest) && oldest.Publish.IsCompleted)
+        {
+            await CompleteOldestAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task CompleteOldestAsync()

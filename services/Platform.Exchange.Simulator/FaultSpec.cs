@@ -4,8 +4,8 @@ using System.Text;
 namespace Platform.Exchange.Simulator;
 
 /// <summary>
-/// Faults the simulator injects, parsed from <c>--faults</c>: comma-separated <c>name=value</c> pairs. Stream counts are
-/// per connection and count kline events sent on it (N = every N-th event):
+/// Faults the simulator injects, parsed from <c>--faults</c>: comma-separated <c>name=value</c> pairs. Stream counts run
+/// over all kline events the server sends, across connections (N = every N-th event):
 /// <list type="bullet">
 /// <item><c>drop=N</c>: abort the connection instead of sending the N-th event (it is lost; the client must backfill).</item>
 /// <item><c>malformed=N</c>: send a corrupted frame before the N-th event (rotating: truncated JSON, a non-numeric price, high below low, not JSON).</item>

@@ -43,6 +43,7 @@ internal sealed class StreamSubscriber(IReadOnlyCollection<string> symbols, bool
 internal sealed class SimulatorStats
 {
     public long EventsSent;
+    public long EventsDequeued;
     public long ClosedEventsReplayed;
     public long Connections;
     public long Dropped;
@@ -66,6 +67,8 @@ internal sealed class SimulatorStats
 /// </summary>
 internal sealed class MarketReplay
 {
+    private const int MaxSpeedQueue = 16;
+
     private readonly SimulatorOptions options;
     private readonly Dictionary<string, Kline[]> klines;
     private readonly DateTimeOffset[] timeline;
@@ -148,7 +151,8 @@ internal sealed class MarketReplay
 
     public (long Id, StreamSubscriber Subscriber) Subscribe(IReadOnlyCollection<string> symbols, bool micro)
     {
-        var subscriber = new StreamSubscriber(symbols, micro, options.ConnectionBuffer);
+        // At max speed the clock must not run ahead of what clients took: a short queue keeps it within a few events.
+        var subscriber = new StreamSubscriber(symbols, micro, options.Speed.IsMax ? MaxSpeedQueue : options.ConnectionBuffer);
         var id = Interlocked.Increment(ref nextSubscriber);
         subscribers[id] = subscriber;
         Interlocked.Increment(ref Stats.Connections);

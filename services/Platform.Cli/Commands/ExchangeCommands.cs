@@ -10,7 +10,42 @@ internal static class ExchangeCommands
     {
         var exchange = new Command("exchange", "Simulated Binance exchange (WebSocket kline streams and REST market data replayed from kline files)");
         exchange.Subcommands.Add(Simulate());
+        exchange.Subcommands.Add(Bench());
         return exchange;
+    }
+
+    /// <summary>The simulator → Binance client path at max speed, in process over loopback; prints one JSON line.</summary>
+    private static Command Bench()
+    {
+        var data = CommonOptions.Data();
+        var symbols = new Option<string>("--symbols") { Description = "Comma-separated symbols", DefaultValueFactory = _ => "BTCUSDT,ETHUSDT,BNBUSDT,XRPUSDT,LTCUSDT" };
+        var from = CommonOptions.From();
+        var to = CommonOptions.To();
+        var partials = new Option<int>("--partials") { Description = "Updates of the forming kline per closed event", DefaultValueFactory = _ => 3 };
+        var command = new Command("bench", "Klines per second from the simulator at --speed max through the Binance stream client (WebSocket + gap backfill) to an in-memory sink")
+        {
+            data, symbols, from, to, partials,
+        };
+        command.SetAction((parse, cancellationToken) => CliRunner.RunAsync(async () =>
+        {
+            var list = parse.GetValue(symbols)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).ToList();
+            var start = CommonOptions.ParseTime(parse.GetValue(from), "--from") ?? new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var end = CommonOptions.ParseTime(parse.GetValue(to), "--to") ?? new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var result = await Platform.Exchange.Simulator.Benchmarking.StreamBenchmark.RunAsync(parse.GetValue(data)!, list, start, end, null, parse.GetValue(partials), cancellationToken);
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["symbols"] = result.Symbols,
+                ["closed_klines"] = result.ClosedKlines,
+                ["partial_klines"] = result.PartialKlines,
+                ["messages"] = result.MessagesSent,
+                ["seconds"] = Math.Round(result.Seconds, 2),
+                ["closed_klines_per_s"] = Math.Round(result.ClosedKlinesPerSecond),
+                ["messages_per_s"] = Math.Round(result.MessagesPerSecond),
+                ["exact"] = result.Exact,
+            }));
+            return result.Exact ? 0 : 1;
+        }));
+        return command;
     }
 
     private static Command Simulate()

@@ -22,8 +22,11 @@ internal static class BinanceHttp
         return response.WriteAsync(json);
     }
 
+    /// <summary>Binance writes messages as they are (quotes and apostrophes unescaped).</summary>
+    public static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static Task WriteErrorAsync(HttpResponse response, int status, int code, string message) =>
-        WriteJsonAsync(response, JsonSerializer.Serialize(new { code, msg = message }), status);
+        WriteJsonAsync(response, JsonSerializer.Serialize(new { code, msg = message }, Json), status);
 
     public static Task MandatoryAsync(HttpResponse response, string parameter) =>
         WriteErrorAsync(response, 400, MandatoryParameter, $"Mandatory parameter '{parameter}' was not sent, was empty/null, or malformed.");

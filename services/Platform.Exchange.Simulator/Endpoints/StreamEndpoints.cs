@@ -18,6 +18,7 @@ namespace Platform.Exchange.Simulator.Endpoints;
 internal static partial class StreamEndpoints
 {
     private static readonly TimeSpan ReorderWait = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan FlushGrace = TimeSpan.FromMilliseconds(50);
 
     public static void Map(IEndpointRouteBuilder app, MarketReplay replay, SimulatorOptions options)
     {
@@ -56,7 +57,7 @@ internal static partial class StreamEndpoints
         try
         {
             var control = ReceiveControlAsync(socket, subscriber, replay, sendLock, lifetime);
-            await SendEventsAsync(socket, subscriber, replay, options.Faults, sendLock, lifetime.Token).ConfigureAwait(false);
+            await SendEventsAsync(socket, subscriber, replay, options.Faults, sendLock, () => DropAsync(context, socket), lifetime.Token).ConfigureAwait(false);
             await lifetime.CancelAsync().ConfigureAwait(false);
             await control.ConfigureAwait(false);
         }
@@ -105,12 +106,34 @@ internal static partial class StreamEndpoints
         return symbols.Count > 1024 ? ([], "At most 1024 streams per connection.") : (symbols, null);
     }
 
-    private static async Task SendEventsAsync(WebSocket socket, StreamSubscriber subscriber, MarketReplay replay, FaultSpec faults, SemaphoreSlim sendLock, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the TCP connection without a WebSocket close handshake, as a network failure would. The send side is shut
+    /// down (FIN, not RST), so frames already sent still reach the client before it sees the connection end.
+    /// </summary>
+    private static async Task DropAsync(HttpContext context, WebSocket socket)
+    {
+        // Kestrel writes frames to the socket asynchronously: give those already sent a moment to leave.
+        await Task.Delay(FlushGrace).ConfigureAwait(false);
+        if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } tcp)
+        {
+            try
+            {
+                tcp.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Already gone: abort below.
+            }
+        }
+
+        socket.Abort();
+    }
+
+    private static async Task SendEventsAsync(WebSocket socket, StreamSubscriber subscriber, MarketReplay replay, FaultSpec faults, SemaphoreSlim sendLock, Func<Task> drop, CancellationToken cancellationToken)
     {
         var stats = replay.Stats;
         var reader = subscriber.Queue.Reader;
-        long sent = 0;
-        var corruption = 0;
         string? held = null;
         while (true)
         {
@@ -146,24 +169,27 @@ internal static partial class StreamEndpoints
                 continue;
             }
 
-            sent++;
+            // Fault counters run over the whole server, so "every N-th event" holds across reconnects.
+            var sent = Interlocked.Increment(ref stats.EventsDequeued);
             var text = next.Json(subscriber.Micro);
+
+            // A corrupted frame goes out before a drop at the same count, so both faults happen.
+            if (faults.Malformed > 0 && sent % faults.Malformed == 0)
+            {
+                var kind = Interlocked.Increment(ref stats.Malformed) - 1;
+                await SendAsync(socket, Corrupt(text, (int)(kind % 4)), sendLock, cancellationToken).ConfigureAwait(false);
+            }
+
             if (faults.Drop > 0 && sent % faults.Drop == 0)
             {
                 Interlocked.Increment(ref stats.Dropped);
-                socket.Abort();
+                await drop().ConfigureAwait(false);
                 return;
             }
 
             if (faults.Delay > TimeSpan.Zero)
             {
                 await Task.Delay(faults.Delay, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (faults.Malformed > 0 && sent % faults.Malformed == 0)
-            {
-                Interlocked.Increment(ref stats.Malformed);
-                await SendAsync(socket, Corrupt(text, corruption++), sendLock, cancellationToken).ConfigureAwait(false);
             }
 
             if (held is null && faults.OutOfOrder > 0 && sent % faults.OutOfOrder == 0)
