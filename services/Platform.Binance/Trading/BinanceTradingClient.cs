@@ -229,10 +229,7 @@ public sealed class BinanceTradingClient
             string body;
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.RequestTimeout);
-                response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-                body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+                (response, body) = await BinanceTransport.SendAsync(http, request, options.RequestTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or IOException)
             {
