@@ -12,12 +12,12 @@ namespace Platform.Activities;
 public sealed class MarketDataActivities(IMarketDataStore store, PlatformDataOptions options, HttpClient? http = null) : IMarketDataActivities
 {
     [Activity("BackfillChunk")]
-    public async Task<BackfillChunkResult> BackfillChunkAsync(BackfillChunkInput input)
+    public Task<BackfillChunkResult> BackfillChunkAsync(BackfillChunkInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var source = input.SourceDirectory ?? options.DefaultSourceDirectory ?? MarketDataLoader.BundledDirectory;
         var backfill = new MarketDataBackfill(SourceFor(source), store);
-        return await backfill.RunAsync(input.Chunk, ActivityExecutionContext.Current.CancellationToken);
+        return InvalidRequestFailure.GuardAsync(() => backfill.RunAsync(input.Chunk, ActivityExecutionContext.Current.CancellationToken));
     }
 
     private IKlineSource SourceFor(string source)

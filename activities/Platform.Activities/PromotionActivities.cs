@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
@@ -7,7 +8,6 @@ using Platform.Mlflow;
 using Platform.Mlflow.ModelFormat;
 using Platform.Workflows;
 using Temporalio.Activities;
-using Temporalio.Exceptions;
 
 namespace Platform.Activities;
 
@@ -18,7 +18,9 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
     public static readonly System.Diagnostics.ActivitySource Source = new("Platform.Activities.Promotion");
 
     [Activity("EvaluatePromotionGate")]
-    public async Task<GateResult> EvaluateGateAsync(EvaluateGateInput input)
+    public Task<GateResult> EvaluateGateAsync(EvaluateGateInput input) => InvalidRequestFailure.GuardAsync(() => EvaluateAsync(input));
+
+    private async Task<GateResult> EvaluateAsync(EvaluateGateInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var context = ActivityExecutionContext.Current;
@@ -40,7 +42,12 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
             using var model = loaded.Model;
             var spec = model.FeatureSpec;
             var symbols = spec.Symbols.Append(input.TradedSymbol).Distinct().ToList();
-            data ??= await StoredMarketData.LoadAsync(store, symbols, input.From.AddHours(-(spec.WindowLength + spec.Lookback + 48)), input.To, cancellation);
+            if (data is null)
+            {
+                data = await StoredMarketData.LoadAsync(store, symbols, input.From.AddHours(-(spec.WindowLength + spec.Lookback + 48)), input.To, cancellation);
+                StoredMarketData.Report(data, symbols, input.From, input.To, "evaluation data");
+            }
+
             var frame = MarketFrame.Build(data, input.TradedSymbol, spec.Symbols);
             var features = FeatureBuilder.Build(spec, frame);
             var trading = new TradingOptions { Symbol = input.TradedSymbol, FeeRate = input.FeeRate, MaxLots = model.Metadata.MaxLots };
@@ -49,9 +56,9 @@ public sealed class PromotionActivities(IMarketDataStore store, MlflowClient mlf
             {
                 result = Backtester.Run(frame, features, model.CreatePolicy($"v{version}"), trading, input.From, input.To);
             }
-            catch (ArgumentException e)
+            catch (InvalidRequestException e)
             {
-                throw new ApplicationFailureException($"Version {version} cannot be evaluated on {input.From:yyyy-MM-dd}..{input.To:yyyy-MM-dd}: {e.Message}", "InvalidRequest", nonRetryable: true);
+                throw InvalidRequestFailure.From(e, $"Version {version} cannot be evaluated on {input.From:yyyy-MM-dd}..{input.To:yyyy-MM-dd}");
             }
 
             evaluations[version] = new CandidateEvaluation(input.ModelName, version, result.Metrics.Sharpe, result.Metrics.MaxDrawdownPct, result.Metrics.BuyOrders + result.Metrics.SellOrders, (double)result.Metrics.FinalProfit, PeriodReturns(result, trading.InitialCash));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Domain;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
@@ -23,7 +24,9 @@ namespace Platform.Activities;
 public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlflow, PlatformDataOptions paths) : ITrainingActivities
 {
     [Activity("TrainModel")]
-    public async Task<TrainModelResult> TrainModelAsync(TrainModelInput input)
+    public Task<TrainModelResult> TrainModelAsync(TrainModelInput input) => InvalidRequestFailure.GuardAsync(() => TrainAsync(input));
+
+    private async Task<TrainModelResult> TrainAsync(TrainModelInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var context = ActivityExecutionContext.Current;
@@ -32,12 +35,13 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
         {
             "linear" => QNetworkKind.Linear,
             "lstm" => QNetworkKind.Lstm,
-            _ => throw new ApplicationFailureException($"Unknown network kind '{input.Kind}' (linear or lstm).", "InvalidRequest", nonRetryable: true),
+            _ => throw new ApplicationFailureException($"Unknown network kind '{input.Kind}' (linear or lstm).", InvalidRequestException.ErrorType, nonRetryable: true),
         };
 
         var spec = FeatureSpec.PaperDefault;
         var symbols = spec.Symbols.Append(input.TradedSymbol).Distinct().ToList();
         var data = await StoredMarketData.LoadAsync(store, symbols, input.TrainFrom.AddDays(-7), input.ValidateTo, cancellation);
+        var quality = StoredMarketData.Report(data, symbols, input.TrainFrom, input.ValidateTo, "training data");
         var trading = new TradingOptions { Symbol = input.TradedSymbol, FeeRate = input.FeeRate };
         var frame = MarketFrame.Build(data, input.TradedSymbol, spec.Symbols);
         var training = new TrainingData(frame, FeatureBuilder.Build(spec, frame), trading, TrainingData.HashOf(data, symbols));
@@ -97,7 +101,7 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
                 new Metric("train_return_pct", e.TrainReturnPct, now, e.Epoch),
                 new Metric("mean_loss", double.IsFinite(e.MeanLoss) ? e.MeanLoss : 0, now, e.Epoch),
                 new Metric("epsilon", e.Epsilon, now, e.Epoch),
-            }), cancellationToken: cancellation);
+            }).Concat([new Metric("data_rejected_rows", quality.RejectedRows, now, 0), new Metric("data_missing_bars", quality.MissingBars, now, 0)]), cancellationToken: cancellation);
 
             var format = new PlatformModelFormat(mlflow);
             var metadata = DqnCheckpointCodec.Describe(model);
@@ -108,11 +112,6 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
             await mlflow.EndRunAsync(runId, RunStatus.Finished, cancellation);
             checkpoint.Delete();
             return new TrainModelResult(input.Kind, runId, input.ModelName, version.Version, model.Metadata.ValidationMetric, model.Metadata.ValidationScore, outcome.Epochs.Count, outcome.BestEpoch, outcome.ResumedAfterEpoch);
-        }
-        catch (Exception e) when (e is ArgumentException)
-        {
-            await mlflow.EndRunAsync(runId, RunStatus.Failed, CancellationToken.None);
-            throw new ApplicationFailureException(e.Message, "InvalidRequest", nonRetryable: true);
         }
         catch
         {

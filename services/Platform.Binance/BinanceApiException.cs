@@ -1,3 +1,6 @@
+using System.Net;
+using System.Text.Json;
+
 namespace Platform.Binance;
 
 /// <summary>A Binance error answer: <c>{"code": -1121, "msg": "Invalid symbol."}</c>, or an HTTP or protocol failure.</summary>
@@ -30,6 +33,28 @@ public sealed class BinanceApiException : Exception
 
     /// <summary>Binance's error code (e.g. -1121 invalid symbol, -1003 too many requests), when the body had one.</summary>
     public int? Code { get; }
+
+    /// <summary>The exception for an error answer: Binance's <c>{code, msg}</c> when the body is one, else the status alone.</summary>
+    public static BinanceApiException FromAnswer(string path, int status, string body)
+    {
+        try
+        {
+            using var error = JsonDocument.Parse(body);
+            if (error.RootElement.ValueKind == JsonValueKind.Object
+                && error.RootElement.TryGetProperty("code", out var code) && code.TryGetInt32(out var value)
+                && error.RootElement.TryGetProperty("msg", out var msg))
+            {
+                return new BinanceApiException($"Binance error {value} (HTTP {status}) for {path}: {msg.GetString()}", status, value);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not Binance's JSON error shape (e.g. a proxy's page): report the status alone.
+        }
+
+        var reason = status == (int)HttpStatusCode.Forbidden ? " (WAF block)" : "";
+        return new BinanceApiException($"HTTP {status}{reason} for {path}", status, null);
+    }
 }
 
 /// <summary>The client configuration is invalid (found when the client or session is built, never mid-stream).</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -225,7 +224,7 @@ public sealed class BinanceRestClient
                         }
                     }
 
-                    var error = ToException(path, status, body);
+                    var error = BinanceApiException.FromAnswer(path, status, body);
                     var retryable = status is 429 or 418 or >= 500;
                     if (!retryable || attempt >= options.MaxRetries)
                     {
@@ -316,27 +315,6 @@ public sealed class BinanceRestClient
             BinanceInstrumentation.RestWaits.Add(1, new KeyValuePair<string, object?>("reason", "weight"));
             await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static BinanceApiException ToException(string path, int status, string body)
-    {
-        try
-        {
-            using var error = JsonDocument.Parse(body);
-            if (error.RootElement.ValueKind == JsonValueKind.Object
-                && error.RootElement.TryGetProperty("code", out var code) && code.TryGetInt32(out var value)
-                && error.RootElement.TryGetProperty("msg", out var msg))
-            {
-                return new BinanceApiException($"Binance error {value} (HTTP {status}) for {path}: {msg.GetString()}", status, value);
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Binance's JSON error shape (e.g. a proxy's page): report the status alone.
-        }
-
-        var reason = status == (int)HttpStatusCode.Forbidden ? " (WAF block)" : "";
-        return new BinanceApiException($"HTTP {status}{reason} for {path}", status, null);
     }
 }
 

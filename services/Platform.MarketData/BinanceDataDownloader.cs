@@ -132,29 +132,11 @@ public sealed class BinanceDataDownloader(HttpClient http, Uri visionBase, Uri r
             if (!retryable || attempt >= MaxRetries)
             {
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
-                throw ToException(uri, status, text);
+                throw BinanceApiException.FromAnswer(uri.AbsolutePath, status, text);
             }
 
             var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(Math.Pow(2, attempt - 1) * 0.5);
             await Task.Delay(wait, cancellationToken);
         }
-    }
-
-    private static BinanceApiException ToException(Uri uri, int status, string body)
-    {
-        try
-        {
-            using var error = JsonDocument.Parse(body);
-            if (error.RootElement.TryGetProperty("code", out var code) && error.RootElement.TryGetProperty("msg", out var msg))
-            {
-                return new BinanceApiException($"Binance error {code.GetInt32()} (HTTP {status}) for {uri.AbsolutePath}: {msg.GetString()}", status, code.GetInt32());
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Binance's JSON error shape: report the status alone.
-        }
-
-        return new BinanceApiException($"HTTP {status} for {uri.AbsolutePath}", status, null);
     }
 }

@@ -42,8 +42,9 @@ public static class KlineFileReader
                 var parts = new List<ParsedKlines>();
                 foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)).OrderBy(e => e.FullName, StringComparer.Ordinal))
                 {
-                    using var reader = new StreamReader(entry.Open());
-                    parts.Add(BinanceKlineCsvParser.Parse(reader, $"{name}!{entry.FullName}"));
+                    var source = $"{name}!{entry.FullName}";
+                    using var reader = new StreamReader(new MemoryStream(CompressedContent.ReadZipEntry(entry, source)));
+                    parts.Add(BinanceKlineCsvParser.Parse(reader, source));
                 }
 
                 if (parts.Count == 0)
@@ -54,9 +55,13 @@ public static class KlineFileReader
                 return (parts, checksum);
             }
 
-            using var stream = File.OpenRead(path);
-            using var decompressed = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : (Stream)stream;
-            using var text = new StreamReader(decompressed);
+            if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            {
+                using var decompressed = new StreamReader(new MemoryStream(CompressedContent.ReadGzip(File.ReadAllBytes(path), name)));
+                return ([BinanceKlineCsvParser.Parse(decompressed, name)], ChecksumStatus.NotApplicable);
+            }
+
+            using var text = new StreamReader(path);
             return ([BinanceKlineCsvParser.Parse(text, name)], ChecksumStatus.NotApplicable);
         }
         catch (InvalidDataException e)

@@ -6,7 +6,11 @@ namespace Platform.MarketData;
 public sealed record SourceFile(string Name, string Symbol, ChecksumStatus Checksum, int Rows);
 
 /// <summary>The loaded data set plus what was read from where.</summary>
-public sealed record LoadedMarketData(MarketDataSet Data, IReadOnlyList<SourceFile> Files);
+public sealed record LoadedMarketData(MarketDataSet Data, IReadOnlyList<SourceFile> Files)
+{
+    /// <summary>Files that hold no kline at all (empty, or a header only): never usable, always reported.</summary>
+    public IReadOnlyList<SourceFile> EmptyFiles => [.. Files.Where(f => f.Rows == 0)];
+}
 
 /// <summary>
 /// Loads a directory of kline files: one or many per symbol (e.g. BTCUSDT.csv, BTCUSDT.csv.gz, or monthly

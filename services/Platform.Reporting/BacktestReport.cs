@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Platform.Domain.Backtesting;
+using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
 
 namespace Platform.Reporting;
@@ -33,22 +34,27 @@ public sealed record BacktestMetricsDocument(
     decimal SlippageBps,
     string Sizing,
     decimal SizeValue,
-    int MaxLots)
+    int MaxLots,
+    DataQuality DataQuality)
 {
-    public static BacktestMetricsDocument Of(BacktestResult result, TradingOptions options)
+    public static BacktestMetricsDocument Of(BacktestResult result, TradingOptions options, DataQuality dataQuality)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(dataQuality);
         var m = result.Metrics;
         return new BacktestMetricsDocument(
             result.Policy, result.Symbol, result.From, result.To, m.InitialEquity, m.FinalEquity, m.FinalProfit, m.BuyOrders, m.SellOrders,
             Math.Round(m.ReturnPct, 6), Math.Round(m.Sharpe, 6), Math.Round(m.Sortino, 6), Math.Round(m.MaxDrawdownPct, 6),
             Math.Round(m.WinRate, 6), Math.Round(m.Exposure, 6), Math.Round(m.Turnover, 6), m.FeesPaid, m.RealizedPnl, m.UnrealizedPnl, m.Bars,
-            options.FeeRate, options.SlippageBps, options.Sizing.ToString(), options.SizeValue, options.MaxLots);
+            options.FeeRate, options.SlippageBps, options.Sizing.ToString(), options.SizeValue, options.MaxLots, dataQuality);
     }
 }
 
-/// <summary>Writes a backtest's folder: metrics.json, trades.csv, equity.csv, three PNG charts and summary.md.</summary>
+/// <summary>
+/// Writes a backtest's folder: metrics.json, trades.csv, equity.csv, three PNG charts and summary.md; metrics.json and
+/// summary.md state the data quality of the range (rejected rows, missing bars).
+/// </summary>
 public static class BacktestReport
 {
     public static JsonSerializerOptions JsonOptions { get; } = new()
@@ -59,18 +65,18 @@ public static class BacktestReport
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public static IReadOnlyList<string> Write(BacktestResult result, TradingOptions options, string directory)
+    public static IReadOnlyList<string> Write(BacktestResult result, TradingOptions options, DataQuality dataQuality, string directory)
     {
         ArgumentNullException.ThrowIfNull(result);
         Directory.CreateDirectory(directory);
         var written = new List<string>
         {
-            WriteText(directory, "metrics.json", JsonSerializer.Serialize(BacktestMetricsDocument.Of(result, options), JsonOptions) + "\n"),
+            WriteText(directory, "metrics.json", JsonSerializer.Serialize(BacktestMetricsDocument.Of(result, options, dataQuality), JsonOptions) + "\n"),
             WriteText(directory, "trades.csv", TradesCsv(result)),
             WriteText(directory, "equity.csv", EquityCsv(result)),
         };
         written.AddRange(Charts.WriteBacktestCharts(result, directory));
-        written.Add(WriteText(directory, "summary.md", Summary(result, options)));
+        written.Add(WriteText(directory, "summary.md", Summary(result, options, dataQuality)));
         return written;
     }
 
@@ -100,10 +106,11 @@ public static class BacktestReport
         return sb.ToString();
     }
 
-    public static string Summary(BacktestResult result, TradingOptions options)
+    public static string Summary(BacktestResult result, TradingOptions options, DataQuality dataQuality)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(dataQuality);
         var m = result.Metrics;
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# Backtest: {result.Policy} on {result.Symbol}");
@@ -111,6 +118,8 @@ public static class BacktestReport
         sb.AppendLine(CultureInfo.InvariantCulture, $"{result.From:yyyy-MM-dd HH:mm} to {result.To:yyyy-MM-dd HH:mm} UTC (to exclusive), {m.Bars} bars. " +
             $"Start {options.InitialCash:N2} USDT, fee {options.FeeRate * 100m:0.###}% per fill, slippage {options.SlippageBps} bps, " +
             $"sizing {options.Sizing} {options.SizeValue}, at most {options.MaxLots} lot(s); fills at the bar's close.");
+        sb.AppendLine();
+        sb.AppendLine(DataQualityLine(dataQuality));
         sb.AppendLine();
         sb.AppendLine("| metric | value |");
         sb.AppendLine("|---|---|");
@@ -130,6 +139,15 @@ public static class BacktestReport
         sb.AppendLine("![cumulative profit](profit.png)");
         sb.AppendLine("![capital](capital.png)");
         return sb.ToString();
+    }
+
+    /// <summary>The summary's data line: what the range's data lacked (quarantined rows, missing bars), or that it lacked nothing.</summary>
+    public static string DataQualityLine(DataQuality dataQuality)
+    {
+        ArgumentNullException.ThrowIfNull(dataQuality);
+        return dataQuality.IsClean
+            ? $"Data: complete ({dataQuality.Describe()})."
+            : $"**Data: {dataQuality.RejectedRows} rejected row(s) and {dataQuality.MissingBars} missing bar(s) in the range** ({dataQuality.Describe()}); rejected rows are left out; a missing bar has no row in the traded symbol and repeats the last kline with zero volume in the others.";
     }
 
     private static string WriteText(string directory, string name, string content)

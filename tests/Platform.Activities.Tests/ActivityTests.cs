@@ -65,6 +65,51 @@ public sealed class ActivityTests(LifecycleFixture fixture)
     }
 
     [Fact]
+    public async Task TrainModel_RangeWithoutStoredData_FailsNonRetryableAsInvalidRequest()
+    {
+        var activities = new TrainingActivities(fixture.Store, fixture.Mlflow, fixture.Paths);
+        var far = new DateTimeOffset(2031, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var input = Input("linear", "no-data") with { TrainFrom = far, TrainTo = far.AddMonths(1), ValidateFrom = far.AddMonths(1), ValidateTo = far.AddMonths(2) };
+
+        var e = await Assert.ThrowsAsync<ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => activities.TrainModelAsync(input)));
+
+        Assert.True(e.NonRetryable);
+        Assert.Equal(Platform.Domain.InvalidRequestException.ErrorType, e.ErrorType);
+        Assert.Contains("run the backfill first", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TrainModel_NullInput_IsABugAndStaysRetryable()
+    {
+        var activities = new TrainingActivities(fixture.Store, fixture.Mlflow, fixture.Paths);
+
+        // Not an invalid request: an ArgumentNullException is a programming error and must not become a non-retryable user failure.
+        await Assert.ThrowsAsync<ArgumentNullException>(() => new ActivityEnvironment().RunAsync(() => activities.TrainModelAsync(null!)));
+    }
+
+    [Fact]
+    public async Task BackfillChunk_TruncatedGzipSource_FailsNonRetryableNamingTheFile()
+    {
+        var source = Directory.CreateTempSubdirectory("platform-truncated-").FullName;
+        try
+        {
+            var bundled = await File.ReadAllBytesAsync(Path.Combine(Platform.MarketData.MarketDataLoader.BundledDirectory, "XRPUSDT.csv.gz"));
+            await File.WriteAllBytesAsync(Path.Combine(source, "XRPUSDT.csv.gz"), bundled[..(bundled.Length / 2)]);
+            var activities = new MarketDataActivities(new InMemoryMarketDataStore(), new PlatformDataOptions());
+            var chunk = new BackfillChunk("XRPUSDT", "1h", new(2022, 2, 1, 0, 0, 0, TimeSpan.Zero), new(2022, 3, 1, 0, 0, 0, TimeSpan.Zero));
+
+            var e = await Assert.ThrowsAsync<ApplicationFailureException>(() => new ActivityEnvironment().RunAsync(() => activities.BackfillChunkAsync(new BackfillChunkInput(chunk, source))));
+
+            Assert.True(e.NonRetryable);
+            Assert.Contains("XRPUSDT.csv.gz: truncated or corrupt gzip file", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(source, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Registry_AliasMissingThenSet_ReturnsNullThenVersion()
     {
         var training = new TrainingActivities(fixture.Store, fixture.Mlflow, fixture.Paths);

@@ -157,3 +157,19 @@ public sealed class RestClientTests : IDisposable
         Assert.Contains("ws:// or wss://", e.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class ServiceRegistrationTests
+{
+    [Fact]
+    public async Task AddBinanceMarketData_ForSimulator_ResolvesAWorkingClient()
+    {
+        await using var simulator = await Harness.StartSimulatorAsync();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddBinanceMarketData(o => o.RestBaseUri = simulator.BaseAddress);
+        await using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+
+        var rest = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<BinanceRestClient>(provider);
+
+        Assert.Equal(Harness.From, await rest.GetServerTimeAsync());
+    }
+}

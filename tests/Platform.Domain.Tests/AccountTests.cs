@@ -110,6 +110,6 @@ public class AccountTests
         var errors = new TradingOptions { FeeRate = -0.1m, InitialCash = 0m, MaxLots = 0, SizeValue = 2m }.Validate();
 
         Assert.Equal(4, errors.Count);
-        Assert.Throws<ArgumentException>(() => new Account(new TradingOptions { FeeRate = 0.5m }));
+        Assert.Throws<InvalidRequestException>(() => new Account(new TradingOptions { FeeRate = 0.5m }));
     }
 }

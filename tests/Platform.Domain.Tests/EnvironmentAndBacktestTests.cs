@@ -66,7 +66,7 @@ public class EnvironmentAndBacktestTests
     public void Run_RangeOutsideData_ThrowsMessageWithCoverage()
     {
         var frame = TestData.Frame(100m, 101m);
-        var e = Assert.Throws<ArgumentException>(() => Backtester.Run(frame, null, new AlwaysFlatPolicy(), NoCosts, TestData.Start.AddYears(1), TestData.Start.AddYears(2)));
+        var e = Assert.Throws<InvalidRequestException>(() => Backtester.Run(frame, null, new AlwaysFlatPolicy(), NoCosts, TestData.Start.AddYears(1), TestData.Start.AddYears(2)));
 
         Assert.Contains("the data covers 2023-01-01 00:00", e.Message, StringComparison.Ordinal);
     }
@@ -95,7 +95,7 @@ public class EnvironmentAndBacktestTests
     [Fact]
     public void BaselinePolicies_UnknownName_ListsKnownOnes()
     {
-        var e = Assert.Throws<ArgumentException>(() => BaselinePolicies.Create("magic"));
+        var e = Assert.Throws<InvalidRequestException>(() => BaselinePolicies.Create("magic"));
         Assert.Contains("buy-and-hold", e.Message, StringComparison.Ordinal);
     }
 }

@@ -108,7 +108,7 @@ public class FeatureTests
         var spec = new FeatureSpec("x", 1, 1, 2, [new("LTCUSDT", [FeatureKind.LogTradeCountRatio])]);
         var frame = MarketFrame.Build(TestData.DataSet(ltc), "LTCUSDT", ["LTCUSDT"]);
 
-        var e = Assert.Throws<ArgumentException>(() => FeatureBuilder.Build(spec, frame));
+        var e = Assert.Throws<InvalidRequestException>(() => FeatureBuilder.Build(spec, frame));
         Assert.Contains("LTCUSDT", e.Message, StringComparison.Ordinal);
         Assert.Contains("number of trades", e.Message, StringComparison.Ordinal);
     }
@@ -127,8 +127,8 @@ public class FeatureTests
     [Fact]
     public void FromJson_Invalid_ThrowsClearErrors()
     {
-        Assert.Throws<FormatException>(() => FeatureSpec.FromJson("{not json"));
-        var e = Assert.Throws<ArgumentException>(() => FeatureSpec.FromJson("""{"name":"x","version":1,"window_length":0,"lookback":1,"inputs":[{"symbol":"BTCUSDT","features":["LogReturn"]}]}"""));
+        Assert.Throws<InvalidRequestException>(() => FeatureSpec.FromJson("{not json"));
+        var e = Assert.Throws<InvalidRequestException>(() => FeatureSpec.FromJson("""{"name":"x","version":1,"window_length":0,"lookback":1,"inputs":[{"symbol":"BTCUSDT","features":["LogReturn"]}]}"""));
         Assert.Contains("window_length", e.Message, StringComparison.Ordinal);
     }
 

@@ -120,7 +120,7 @@ public class KlineValidatorTests
     [Fact]
     public void KlineIntervalParse_UnknownCode_ThrowsClearError()
     {
-        var e = Assert.Throws<FormatException>(() => KlineInterval.Parse("7x"));
+        var e = Assert.Throws<InvalidRequestException>(() => KlineInterval.Parse("7x"));
         Assert.Contains("7x", e.Message, StringComparison.Ordinal);
         Assert.Equal(TimeSpan.FromMinutes(15), KlineInterval.Parse("15m").Length);
         Assert.Equal(8760d, KlineInterval.OneHour.PeriodsPerYear, 6);

@@ -101,6 +101,6 @@ public class PromotionTests
     [Fact]
     public void Evaluate_InvalidThresholds_Throws()
     {
-        Assert.Throws<ArgumentException>(() => PromotionGate.Evaluate(Candidate("1", 1), null, [], new PromotionThresholds { MaxDrawdownPct = 0 }));
+        Assert.Throws<InvalidRequestException>(() => PromotionGate.Evaluate(Candidate("1", 1), null, [], new PromotionThresholds { MaxDrawdownPct = 0 }));
     }
 }

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Learning.Agents;
 using Platform.Learning.Networks;
@@ -124,7 +125,7 @@ public class DqnAgentTests
     [Fact]
     public void Train_OverlappingValidation_ThrowsClearError()
     {
-        var error = Assert.Throws<ArgumentException>(() =>
+        var error = Assert.Throws<InvalidRequestException>(() =>
             DqnTrainer.Train(Market.TrainingData, ToyMarket.Hours(0, 600), ToyMarket.Hours(500, 800), ToyMarket.AgentOptions(QNetworkKind.Linear), "x"));
 
         Assert.Contains("validation range", error.Message, StringComparison.Ordinal);

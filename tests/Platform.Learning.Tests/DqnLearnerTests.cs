@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Learning.Networks;
 using Platform.Learning.Replay;
 using Platform.Learning.Training;
@@ -160,7 +161,7 @@ public class DqnLearnerTests
     {
         var options = SmallOptions(QNetworkKind.Linear) with { Gamma = 2, BatchSize = 0 };
 
-        var error = Assert.Throws<ArgumentException>(() => new DqnLearner(options));
+        var error = Assert.Throws<InvalidRequestException>(() => new DqnLearner(options));
 
         Assert.Contains("gamma", error.Message, StringComparison.Ordinal);
         Assert.Contains("batch size", error.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Learning.Agents;
 using Platform.Learning.Networks;
 
@@ -68,7 +69,7 @@ public sealed class DqnModelTests : IDisposable
         var otherSpec = ToyMarket.Spec with { Name = "other" };
         var other = Platform.Domain.Features.FeatureBuilder.Build(otherSpec, Market.Frame);
 
-        var error = Assert.Throws<ArgumentException>(() => model.StatesFor(other));
+        var error = Assert.Throws<InvalidRequestException>(() => model.StatesFor(other));
 
         Assert.Contains("other", error.Message, StringComparison.Ordinal);
         Assert.Contains("toy", error.Message, StringComparison.Ordinal);

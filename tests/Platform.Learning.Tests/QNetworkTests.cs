@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Learning.Networks;
 using TorchSharp;
 
@@ -64,7 +65,7 @@ public class QNetworkTests
     [Fact]
     public void Create_InvalidSpec_ThrowsWithEveryProblem()
     {
-        var error = Assert.Throws<ArgumentException>(() => QNetwork.Create(new QNetworkSpec { WindowLength = 0, HiddenSize = 0 }, 1));
+        var error = Assert.Throws<InvalidRequestException>(() => QNetwork.Create(new QNetworkSpec { WindowLength = 0, HiddenSize = 0 }, 1));
 
         Assert.Contains("window length", error.Message, StringComparison.Ordinal);
         Assert.Contains("hidden size", error.Message, StringComparison.Ordinal);

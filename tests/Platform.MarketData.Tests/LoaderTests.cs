@@ -97,6 +97,121 @@ public sealed class LoaderTests : IDisposable
         Assert.Equal(4, MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour).Data["XRPUSDT"].Count);
     }
 
+    private static byte[] Gzip(string text)
+    {
+        using var buffer = new MemoryStream();
+        using (var gz = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gz.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>The bundled BTCUSDT file's header and first 1,000 rows, as `zcat | head -1001` prints them.</summary>
+    private static string BundledBtcHead()
+    {
+        using var reader = new StreamReader(new GZipStream(File.OpenRead(Path.Combine(MarketDataLoader.BundledDirectory, "BTCUSDT.csv.gz")), CompressionMode.Decompress));
+        return string.Concat(Enumerable.Range(0, 1001).Select(_ => reader.ReadLine() + "\n"));
+    }
+
+    [Fact]
+    public void LoadDirectory_TruncatedGzip_FailsSayingTheTrailerIsMissing()
+    {
+        // The audit's repro: zcat BTCUSDT.csv.gz | head -1001 | gzip | head -c 9000 > BTCUSDT.csv.gz
+        File.WriteAllBytes(Path.Combine(directory, "BTCUSDT.csv.gz"), Gzip(BundledBtcHead())[..9000]);
+
+        var e = Assert.Throws<MarketDataFormatException>(() => MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour));
+
+        Assert.StartsWith("BTCUSDT.csv.gz: truncated or corrupt gzip file", e.Message, StringComparison.Ordinal);
+        Assert.Contains("CRC-32", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadDirectory_GzipWithWrongTrailerLength_Fails()
+    {
+        var file = Gzip(Rows(new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero), 3));
+        file[^1] ^= 0x01;
+        File.WriteAllBytes(Path.Combine(directory, "BTCUSDT.csv.gz"), file);
+
+        var e = Assert.Throws<MarketDataFormatException>(() => MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour));
+
+        Assert.Contains("BTCUSDT.csv.gz", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadDirectory_CompleteBundledHeadGzip_LoadsEveryRow()
+    {
+        File.WriteAllBytes(Path.Combine(directory, "BTCUSDT.csv.gz"), Gzip(BundledBtcHead()));
+
+        Assert.Equal(1000, MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour).Files[0].Rows);
+    }
+
+    [Fact]
+    public void LoadDirectory_MultiMemberGzip_ReadsEveryMember()
+    {
+        var start = new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        File.WriteAllBytes(Path.Combine(directory, "BTCUSDT.csv.gz"), [.. Gzip(Rows(start, 3)), .. Gzip(Rows(start.AddHours(3), 2))]);
+
+        Assert.Equal(5, MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour).Data["BTCUSDT"].Count);
+    }
+
+    [Fact]
+    public void LoadDirectory_PlainCsvNamedGz_SaysNotAGzipFile()
+    {
+        File.WriteAllText(Path.Combine(directory, "BTCUSDT.csv.gz"), Rows(new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero), 3));
+
+        var e = Assert.Throws<MarketDataFormatException>(() => MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour));
+
+        Assert.StartsWith("BTCUSDT.csv.gz: not a gzip file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadDirectory_ZipEntryWithCorruptContent_FailsNamingTheEntry()
+    {
+        // Stored (uncompressed), so one flipped byte changes the content but not the layout: only the CRC can tell.
+        var path = Path.Combine(directory, "BTCUSDT-1h-2023-01.zip");
+        var csv = Rows(new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero), 3);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using var writer = new StreamWriter(zip.CreateEntry("BTCUSDT-1h-2023-01.csv", CompressionLevel.NoCompression).Open());
+            writer.Write(csv);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        var at = bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(csv[..20]));
+        bytes[at + 15] = (byte)(bytes[at + 15] == (byte)'1' ? '2' : '1');
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<MarketDataFormatException>(() => MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour));
+
+        Assert.Contains("BTCUSDT-1h-2023-01.zip", e.Message, StringComparison.Ordinal);
+        Assert.Contains("CRC", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void LoadDirectory_TruncatedZip_FailsAsCorruptArchive()
+    {
+        var path = WriteZip("BTCUSDT-1h-2023-01.zip", Rows(new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero), 50), checksum: false);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+
+        var e = Assert.Throws<MarketDataFormatException>(() => MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour));
+
+        Assert.Contains("corrupt archive", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadDirectory_HeaderOnlyFile_ReportsAFileWithoutRows()
+    {
+        File.WriteAllText(Path.Combine(directory, "BTCUSDT.csv"), "open_time,open,high,low,close,volume\n");
+
+        var loaded = MarketDataLoader.LoadDirectory(directory, KlineInterval.OneHour);
+
+        Assert.Equal("BTCUSDT.csv", Assert.Single(loaded.EmptyFiles).Name);
+        Assert.Equal(0, loaded.Data["BTCUSDT"].Count);
+    }
+
     [Fact]
     public void LoadDirectory_CorruptZip_FailsWithClearMessage()
     {

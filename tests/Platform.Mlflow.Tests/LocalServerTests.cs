@@ -110,6 +110,8 @@ public sealed class LocalServerTests(LocalServerFixture fixture) : IClassFixture
             var error = await Assert.ThrowsAsync<InvalidOperationException>(() => MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = 0, StoreDirectory = store }));
 
             Assert.Contains("mlflow.db", error.Message, StringComparison.Ordinal);
+            Assert.Contains("not an SQLite database", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("SQLite Error", error.Message, StringComparison.Ordinal);
         }
         finally
         {
@@ -148,6 +150,24 @@ public sealed class LocalServerTests(LocalServerFixture fixture) : IClassFixture
     {
         var response = await PostRawAsync("runs/log-metric", $"{{\"run_id\":\"{_runId}\",\"key\":\"m\",\"value\":{{\"nested\":1}},\"timestamp\":1}}");
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, MlflowErrorCodes.InvalidParameterValue);
+    }
+
+    [Fact]
+    public async Task WrongJsonType_MessageNamesTheFieldAndWhatWasExpected()
+    {
+        var response = await PostRawAsync("runs/log-metric", $"{{\"run_id\":\"{_runId}\",\"key\":\"m\",\"value\":1,\"timestamp\":\"yesterday\"}}");
+
+        var error = JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), MlflowJsonContext.Default.ErrorResponse)!;
+        Assert.Equal("Malformed JSON request body: field 'timestamp': expected a number (in range).", error.Message);
+    }
+
+    [Fact]
+    public async Task ObjectWhereANumberBelongs_MessageNamesTheFieldAndTheToken()
+    {
+        var response = await PostRawAsync("runs/log-metric", $"{{\"run_id\":\"{_runId}\",\"key\":\"m\",\"value\":{{\"nested\":1}},\"timestamp\":1}}");
+
+        var error = JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), MlflowJsonContext.Default.ErrorResponse)!;
+        Assert.Equal("Malformed JSON request body: field 'value': expected a number, got an object.", error.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.MarketData;
 using Platform.MarketData;
 
@@ -15,7 +16,7 @@ public class BackfillTests
         Assert.Equal(6, chunks.Count);
         Assert.Equal(new BackfillChunk("BTCUSDT", "1h", Jan2021.AddDays(10), Jan2021.AddMonths(1)), chunks[0]);
         Assert.Equal(new BackfillChunk("BTCUSDT", "1h", Jan2021.AddMonths(2), Jan2021.AddMonths(2).AddDays(3)), chunks[2]);
-        Assert.Throws<ArgumentException>(() => MarketDataBackfill.Plan(["BTCUSDT"], "1h", Jan2021, Jan2021));
+        Assert.Throws<InvalidRequestException>(() => MarketDataBackfill.Plan(["BTCUSDT"], "1h", Jan2021, Jan2021));
     }
 
     [Fact]

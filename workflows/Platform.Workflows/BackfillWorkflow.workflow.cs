@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.MarketData;
 using Temporalio.Common;
 using Temporalio.Exceptions;
@@ -31,7 +32,7 @@ public sealed class BackfillWorkflow
         ArgumentNullException.ThrowIfNull(request);
         if (request.Symbols is null || request.Symbols.Count == 0 || request.Parallelism < 1)
         {
-            throw new ApplicationFailureException("Backfill needs at least one symbol and a parallelism of at least 1.", "InvalidRequest", nonRetryable: true);
+            throw new ApplicationFailureException("Backfill needs at least one symbol and a parallelism of at least 1.", InvalidRequestException.ErrorType, nonRetryable: true);
         }
 
         IReadOnlyList<BackfillChunk> chunks;
@@ -40,9 +41,9 @@ public sealed class BackfillWorkflow
             KlineInterval.Parse(request.Interval);
             chunks = MarketDataBackfill.Plan(request.Symbols, request.Interval, request.From, request.To);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (InvalidRequestException e)
         {
-            throw new ApplicationFailureException(e.Message, "InvalidRequest", nonRetryable: true);
+            throw new ApplicationFailureException(e.Message, InvalidRequestException.ErrorType, nonRetryable: true);
         }
 
         total = chunks.Count;
@@ -50,7 +51,7 @@ public sealed class BackfillWorkflow
         var options = new ActivityOptions
         {
             StartToCloseTimeout = TimeSpan.FromMinutes(15),
-            RetryPolicy = new RetryPolicy { MaximumAttempts = 5, NonRetryableErrorTypes = ["MarketDataFormatException", "InvalidRequest"] },
+            RetryPolicy = new RetryPolicy { MaximumAttempts = 5, NonRetryableErrorTypes = ["MarketDataFormatException", InvalidRequestException.ErrorType] },
         };
         for (var i = 0; i < chunks.Count; i += request.Parallelism)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Domain;
 using Platform.Domain.Promotion;
 using Temporalio.Common;
 using Temporalio.Exceptions;
@@ -59,7 +60,7 @@ public sealed class PromotionWorkflow
         ArgumentNullException.ThrowIfNull(request);
         if (request.EvaluateTo <= request.EvaluateFrom || request.ApprovalTimeout <= TimeSpan.Zero)
         {
-            throw new ApplicationFailureException("The evaluation range must be non-empty and the approval timeout positive.", "InvalidRequest", nonRetryable: true);
+            throw new ApplicationFailureException("The evaluation range must be non-empty and the approval timeout positive.", InvalidRequestException.ErrorType, nonRetryable: true);
         }
 
         challengerVersion = await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.GetAliasAsync(new GetAliasInput(request.ModelName, TrainingWorkflow.ChallengerAlias)), quick)

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Temporalio.Common;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
@@ -18,7 +19,7 @@ public sealed class RollbackWorkflow
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrWhiteSpace(request.Actor) || string.IsNullOrWhiteSpace(request.Reason))
         {
-            throw new ApplicationFailureException("A rollback needs who and why.", "InvalidRequest", nonRetryable: true);
+            throw new ApplicationFailureException("A rollback needs who and why.", InvalidRequestException.ErrorType, nonRetryable: true);
         }
 
         var quick = new ActivityOptions { StartToCloseTimeout = TimeSpan.FromMinutes(2), RetryPolicy = new RetryPolicy { MaximumAttempts = 10 } };

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Temporalio.Common;
 using Temporalio.Exceptions;
 using Temporalio.Workflows;
@@ -35,19 +36,19 @@ public sealed class TrainingWorkflow
         ArgumentNullException.ThrowIfNull(request);
         if (request.Kinds is null || request.Kinds.Count == 0)
         {
-            throw new ApplicationFailureException("Training needs at least one network kind (linear, lstm).", "InvalidRequest", nonRetryable: true);
+            throw new ApplicationFailureException("Training needs at least one network kind (linear, lstm).", InvalidRequestException.ErrorType, nonRetryable: true);
         }
 
         if (request.TrainTo <= request.TrainFrom || request.ValidateTo <= request.ValidateFrom || request.ValidateFrom < request.TrainTo)
         {
-            throw new ApplicationFailureException("Ranges must be non-empty and validation must start at or after the end of training.", "InvalidRequest", nonRetryable: true);
+            throw new ApplicationFailureException("Ranges must be non-empty and validation must start at or after the end of training.", InvalidRequestException.ErrorType, nonRetryable: true);
         }
 
         var options = new ActivityOptions
         {
             StartToCloseTimeout = TimeSpan.FromHours(2),
             HeartbeatTimeout = request.HeartbeatTimeout ?? TimeSpan.FromMinutes(2),
-            RetryPolicy = new RetryPolicy { MaximumAttempts = 3, NonRetryableErrorTypes = ["InvalidRequest"] },
+            RetryPolicy = new RetryPolicy { MaximumAttempts = 3, NonRetryableErrorTypes = [InvalidRequestException.ErrorType] },
         };
         var runs = request.Kinds.Select(kind => Workflow.ExecuteActivityAsync(
             (ITrainingActivities a) => a.TrainModelAsync(new TrainModelInput(

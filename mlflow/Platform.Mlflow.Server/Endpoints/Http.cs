@@ -46,8 +46,7 @@ internal static class Http
         }
         catch (JsonException ex)
         {
-            var where = ex.Path is { Length: > 1 } path ? $" at {path}" : "";
-            throw MlflowValidation.Invalid($"Malformed JSON request body{where}: {FirstSentence(ex.Message)}");
+            throw MlflowValidation.Invalid($"Malformed JSON request body: {JsonErrors.Describe(ex)}.");
         }
     }
 
@@ -95,17 +94,16 @@ internal static class Http
     public static Func<HttpContext, IResult> QueryCall<TResponse>(Func<HttpRequest, TResponse> call, JsonTypeInfo<TResponse> response) =>
         ctx => Ok(call(ctx.Request), response);
 
-    public static async Task WriteErrorAsync(HttpResponse response, string errorCode, string message, int? statusCode = null)
+    public static async Task WriteErrorAsync(HttpResponse response, string errorCode, string message, int? statusCode = null, (string Name, string Value)? header = null)
     {
         response.Clear();
+        if (header is var (name, value))
+        {
+            response.Headers[name] = value;
+        }
+
         response.StatusCode = statusCode ?? (int)MlflowErrorCodes.ToHttpStatus(errorCode);
         response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(response.Body, new ErrorResponse(errorCode, message), Json.ErrorResponse).ConfigureAwait(false);
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..(end + 1)];
     }
 }

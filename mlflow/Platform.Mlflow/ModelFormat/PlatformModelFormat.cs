@@ -228,7 +228,7 @@ public sealed class PlatformModelFormat(MlflowClient client)
         }
         catch (JsonException ex)
         {
-            throw new PlatformModelFormatException($"{file} is not valid: {ex.Message}", ex);
+            throw new PlatformModelFormatException($"{file} is not valid: {JsonErrors.Describe(ex)}", ex);
         }
     }
 }

@@ -22,15 +22,16 @@ internal static class BacktestCommands
         shared.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var directory = CommonOptions.EnsureWritableDirectory(parse.GetValue(output)!, "--out");
             var tradedSymbol = shared.TradedSymbol(parse);
             var options = shared.Trading.Read(parse, tradedSymbol);
             var chosen = BaselinePolicies.Create(parse.GetValue(policy)!, parse.GetValue(shared.Seed));
-            var loaded = DataLoading.Load(parse.GetValue(shared.Data)!, shared.KlineInterval(parse), [tradedSymbol]);
+            var loaded = DataLoading.Load(parse.GetValue(shared.Data), shared.KlineInterval(parse), [tradedSymbol]);
             var frame = MarketFrame.Build(loaded.Data, tradedSymbol, [tradedSymbol]);
             var (start, end) = Range(frame, shared.FromTime(parse), shared.ToTime(parse));
             var result = Backtester.Run(frame, null, chosen, options, start, end);
-            var directory = parse.GetValue(output)!;
-            BacktestReport.Write(result, options, directory);
+            var quality = DataLoading.ReportQuality(loaded, [tradedSymbol], start, end);
+            BacktestReport.Write(result, options, quality, directory);
             PrintMetrics([result]);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"report: [blue]{Path.Combine(directory, "summary.md")}[/]");
             return 0;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;
@@ -36,7 +37,7 @@ internal static class BenchCommands
             var roundCount = parse.GetValue(rounds);
             if (count < 1 || roundCount < 1)
             {
-                throw new ArgumentException("--updates and --rounds must be at least 1");
+                throw new InvalidRequestException("--updates and --rounds must be at least 1");
             }
 
             TorchRuntime.UseThreads(1);
@@ -115,7 +116,7 @@ internal static class BenchCommands
     {
         "LINEAR" => QNetworkKind.Linear,
         "LSTM" => QNetworkKind.Lstm,
-        _ => throw new ArgumentException($"--model: '{text}' is not 'linear' or 'lstm'"),
+        _ => throw new InvalidRequestException($"--model: '{text}' is not 'linear' or 'lstm'"),
     };
 
     private static Command Backtest()
@@ -130,7 +131,7 @@ internal static class BenchCommands
             var runs = parse.GetValue(repeat);
             if (runs < 1)
             {
-                throw new ArgumentException("--repeat must be at least 1");
+                throw new InvalidRequestException("--repeat must be at least 1");
             }
 
             if (name.StartsWith("dqn-", StringComparison.Ordinal))
@@ -139,7 +140,7 @@ internal static class BenchCommands
                 var threadCount = parse.GetValue(threads) ?? (kind == QNetworkKind.Linear ? 1 : Environment.ProcessorCount);
                 if (threadCount < 1)
                 {
-                    throw new ArgumentException("--threads must be at least 1");
+                    throw new InvalidRequestException("--threads must be at least 1");
                 }
 
                 return DqnBacktest(kind, runs, threadCount);

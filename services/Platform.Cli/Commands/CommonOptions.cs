@@ -1,18 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
+using Platform.Domain;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
-using Platform.MarketData;
 
 namespace Platform.Cli.Commands;
 
 /// <summary>Options several commands share, with one parser each, so they mean the same thing everywhere.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Data() => new("--data")
+    /// <summary>No default value in the option itself: help shows "the bundled data", not a path inside the build output.</summary>
+    public static Option<string?> Data() => new("--data")
     {
-        Description = "Directory of Binance kline files (.csv, .csv.gz, data.binance.vision .zip); default: the bundled 2021-2022 hourly set",
-        DefaultValueFactory = _ => MarketDataLoader.BundledDirectory,
+        Description = "Directory of Binance kline files (.csv, .csv.gz, data.binance.vision .zip) [default: the bundled data, hourly 2021-2022]",
     };
 
     public static Option<string> Interval() => new("--interval")
@@ -37,6 +37,27 @@ internal static class CommonOptions
         DefaultValueFactory = _ => defaultDirectory,
     };
 
+    /// <summary>
+    /// Creates <paramref name="directory"/> and proves a file can be written there, before any long work starts; a
+    /// directory that cannot be written is an invalid request naming the option, not an I/O exception at the end.
+    /// </summary>
+    public static string EnsureWritableDirectory(string directory, string option)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".platform-write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return directory;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidRequestException($"{option}: cannot write to '{directory}' ({e.Message})", e);
+        }
+    }
+
     public static Option<int> Seed() => new("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
 
     /// <summary>Parses a UTC date ("2022-01-01") or date-time ("2022-01-01T05:00"); names the option on failure.</summary>
@@ -50,7 +71,7 @@ internal static class CommonOptions
         string[] formats = ["yyyy-MM-dd", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-ddTHH:mm:ssZ", "yyyy-MM-ddTHH:mmZ"];
         return DateTimeOffset.TryParseExact(text.Trim(), formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
             ? t
-            : throw new FormatException($"{option}: '{text}' is not a UTC date like 2022-01-01 or 2022-01-01T05:00");
+            : throw new InvalidRequestException($"{option}: '{text}' is not a UTC date like 2022-01-01 or 2022-01-01T05:00");
     }
 
     /// <summary>Parses "FROM:TO" ranges such as 2021-01-01:2022-01-01.</summary>
@@ -60,12 +81,12 @@ internal static class CommonOptions
         var parts = text.Split(':', 2);
         if (parts.Length != 2 || text.Count(c => c == ':') != 1)
         {
-            throw new FormatException($"{option}: '{text}' is not a range like 2021-01-01:2022-01-01");
+            throw new InvalidRequestException($"{option}: '{text}' is not a range like 2021-01-01:2022-01-01");
         }
 
-        var from = ParseTime(parts[0], option) ?? throw new FormatException($"{option}: the range needs a start");
-        var to = ParseTime(parts[1], option) ?? throw new FormatException($"{option}: the range needs an end");
-        return to > from ? (from, to) : throw new FormatException($"{option}: the end {parts[1]} is not after the start {parts[0]}");
+        var from = ParseTime(parts[0], option) ?? throw new InvalidRequestException($"{option}: the range needs a start");
+        var to = ParseTime(parts[1], option) ?? throw new InvalidRequestException($"{option}: the range needs an end");
+        return to > from ? (from, to) : throw new InvalidRequestException($"{option}: the end {parts[1]} is not after the start {parts[0]}");
     }
 
     public static KlineInterval ParseInterval(string text) => KlineInterval.Parse(text);
@@ -104,7 +125,7 @@ internal sealed class TradingOptionSet
         {
             "fraction" => SizingMode.FractionOfEquity,
             "quantity" => SizingMode.FixedQuantity,
-            var other => throw new ArgumentException($"--sizing: '{other}' is not 'fraction' or 'quantity'"),
+            var other => throw new InvalidRequestException($"--sizing: '{other}' is not 'fraction' or 'quantity'"),
         };
         var options = new TradingOptions
         {
@@ -124,7 +145,7 @@ internal sealed class TradingOptionSet
 /// <summary>Data, symbol, range, seed and trading costs: the options every backtesting command shares.</summary>
 internal sealed class BacktestOptionSet
 {
-    public Option<string> Data { get; } = CommonOptions.Data();
+    public Option<string?> Data { get; } = CommonOptions.Data();
 
     public Option<string> Interval { get; } = CommonOptions.Interval();
 

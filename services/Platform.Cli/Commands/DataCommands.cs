@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Platform.Domain;
 using Platform.Domain.MarketData;
 using Platform.MarketData;
 using Platform.Reporting;
@@ -39,23 +40,23 @@ internal static class DataCommands
             var end = CommonOptions.ParseTime(parse.GetValue(to), "--to")!.Value;
             if (end <= start)
             {
-                throw new ArgumentException("--to must be after --from");
+                throw new InvalidRequestException("--to must be after --from");
             }
 
             var kind = parse.GetValue(source);
             if (kind is not ("vision" or "rest"))
             {
-                throw new ArgumentException($"--source: '{kind}' is not 'vision' or 'rest'");
+                throw new InvalidRequestException($"--source: '{kind}' is not 'vision' or 'rest'");
             }
 
             Uri? custom = null;
             if (parse.GetValue(baseUrl) is { } url && !Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out custom))
             {
-                throw new ArgumentException($"--base-url: '{url}' is not an absolute URL");
+                throw new InvalidRequestException($"--base-url: '{url}' is not an absolute URL");
             }
 
             var klineInterval = CommonOptions.ParseInterval(parse.GetValue(interval)!);
-            var directory = parse.GetValue(output)!;
+            var directory = CommonOptions.EnsureWritableDirectory(parse.GetValue(output)!, "--out");
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
             var downloader = new BinanceDataDownloader(http, custom ?? BinanceDataDownloader.DefaultVisionBase, custom ?? BinanceDataDownloader.DefaultRestBase);
             var files = new List<DownloadedFile>();
@@ -89,22 +90,23 @@ internal static class DataCommands
         var interval = CommonOptions.Interval();
         var symbols = new Option<string?>("--symbols") { Description = "Comma-separated symbols to check (default: every symbol in the directory)" };
         var output = new Option<string?>("--out") { Description = "Also write validation.json and rejected.csv here" };
-        var command = new Command("validate", "Check kline files for gaps, duplicates, out-of-order rows, bad values, OHLC inconsistencies and zero-volume candles. Exit code 0: no row rejected; 3: rows were rejected (listed).")
+        var command = new Command("validate", "Check kline files for gaps, duplicates, out-of-order rows, bad values, OHLC inconsistencies and zero-volume candles. Exit code 0: no row rejected; 3: rows were rejected or a file holds no kline (listed); 2: a file cannot be read (truncated, corrupt, not what its name says).")
         {
             dataOption, interval, symbols, output,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var wanted = parse.GetValue(symbols)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).ToList();
-            var loaded = DataLoading.Load(parse.GetValue(dataOption)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), wanted);
+            var loaded = DataLoading.Load(parse.GetValue(dataOption), CommonOptions.ParseInterval(parse.GetValue(interval)!), wanted);
             Print(loaded);
             if (parse.GetValue(output) is { } dir)
             {
+                CommonOptions.EnsureWritableDirectory(dir, "--out");
                 Write(loaded, dir);
                 AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"wrote [blue]{Path.Combine(dir, "validation.json")}[/] and [blue]{Path.Combine(dir, "rejected.csv")}[/]");
             }
 
-            return loaded.Data.Reports.All(r => r.IsClean) ? 0 : 3;
+            return loaded.Data.Reports.All(r => r.IsClean) && loaded.EmptyFiles.Count == 0 ? 0 : 3;
         }));
         return command;
     }
@@ -127,6 +129,11 @@ internal static class DataCommands
         }
 
         AnsiConsole.Write(table);
+        foreach (var empty in loaded.EmptyFiles)
+        {
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{empty.Name}: no klines (the file is empty or holds only a header)[/]");
+        }
+
         var unverified = loaded.Files.Where(f => f.Checksum == ChecksumStatus.Missing).ToList();
         if (unverified.Count > 0)
         {

@@ -7,8 +7,10 @@ namespace Platform.Cli.Commands;
 /// <summary>Loads a data directory with a progress bar (one step per file).</summary>
 internal static class DataLoading
 {
-    public static LoadedMarketData Load(string directory, KlineInterval interval, IReadOnlyCollection<string>? symbols = null)
+    /// <summary>Loads <paramref name="directory"/>, or the bundled data set when it is null (no --data given).</summary>
+    public static LoadedMarketData Load(string? directory, KlineInterval interval, IReadOnlyCollection<string>? symbols = null)
     {
+        directory ??= MarketDataLoader.BundledDirectory;
         if (!Directory.Exists(directory))
         {
             throw new DirectoryNotFoundException($"--data: directory '{directory}' does not exist");
@@ -17,16 +19,28 @@ internal static class DataLoading
         var files = Directory.EnumerateFiles(directory).Where(KlineFileReader.IsKlineFile)
             .Count(f => symbols is null || symbols.Contains(MarketDataLoader.SymbolOf(f)));
         LoadedMarketData? loaded = null;
-        AnsiConsole.Progress()
-            .AutoClear(true)
-            .HideCompleted(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
+        CliProgress.Run(
+            progress =>
             {
-                var task = ctx.AddTask("loading market data", maxValue: Math.Max(files, 1));
+                var task = progress.AddTask("loading market data", maxValue: Math.Max(files, 1));
                 loaded = MarketDataLoader.LoadDirectory(directory, interval, symbols, new Progress<string>(_ => task.Increment(1)));
                 task.Value = task.MaxValue;
-            });
+                task.StopTask();
+            },
+            autoClear: true,
+            new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn());
         return loaded!;
+    }
+
+    /// <summary>
+    /// The data quality of the range a command used, announced on stderr (one line) so that no result is computed on
+    /// incomplete data without a word; reports put the same numbers in their files.
+    /// </summary>
+    public static DataQuality ReportQuality(LoadedMarketData loaded, IEnumerable<string> symbols, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        var quality = DataQuality.Of(loaded.Data, symbols, from, to);
+        Console.Error.WriteLine(quality.IsClean ? quality.Describe() : $"warning: {quality.Describe()}");
+        return quality;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Platform.Domain;
 using Platform.Learning;
 using Platform.Learning.Agents;
 using Platform.Learning.Experiments;
@@ -46,6 +47,7 @@ internal static class ExperimentCommands
         trading.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var directory = CommonOptions.EnsureWritableDirectory(parse.GetValue(output)!, "--out");
             var tradedSymbol = parse.GetValue(symbol)!.ToUpperInvariant();
             var tradingOptions = trading.Read(parse, tradedSymbol);
             var (trainFrom, trainTo) = CommonOptions.ParseRange(parse.GetValue(train)!, "--train");
@@ -55,7 +57,7 @@ internal static class ExperimentCommands
             var epochs = parse.GetValue(maxEpochs);
             if (epochs is < 1)
             {
-                throw new ArgumentException("--max-epochs must be at least 1");
+                throw new InvalidRequestException("--max-epochs must be at least 1");
             }
 
             var online = new OnlineLearningOptions { SyncEverySteps = parse.GetValue(onlineSync) };
@@ -91,24 +93,25 @@ internal static class ExperimentCommands
             var problems = options.Problems();
             if (problems.Count > 0)
             {
-                throw new ArgumentException(string.Join("; ", problems));
+                throw new InvalidRequestException(string.Join("; ", problems));
             }
 
-            var loaded = DataLoading.Load(parse.GetValue(data)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. options.Features.Symbols.Append(tradedSymbol).Distinct()]);
+            var loaded = DataLoading.Load(parse.GetValue(data), CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. options.Features.Symbols.Append(tradedSymbol).Distinct()]);
             TorchRuntime.UseThreads(1);
             PaperExperimentResult? result = null;
-            AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
+            CliProgress.Run(
+                progress =>
                 {
-                    var bars = new ProgressBars(ctx, options);
+                    var bars = new ProgressBars(progress, options);
                     result = PaperExperiment.Run(loaded.Data, options, bars);
                     bars.Complete();
-                });
+                },
+                autoClear: false,
+                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn());
 
-            var directory = parse.GetValue(output)!;
-            ExperimentReport.Write(result!, directory);
+            var ranges = new[] { options.Train, options.Validate, options.Trade };
+            var quality = DataLoading.ReportQuality(loaded, options.Features.Symbols.Append(tradedSymbol), ranges.Min(r => r.From), ranges.Max(r => r.To));
+            ExperimentReport.Write(result!, quality, directory);
             BacktestCommands.PrintMetrics([.. result!.Agents.SelectMany(a => new[] { a.Greedy, a.Online }), .. result.Baselines]);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"experiment took {result.Elapsed.TotalSeconds:0}s; report: [blue]{Path.Combine(directory, "summary.md")}[/]");
             return 0;
@@ -122,7 +125,7 @@ internal static class ExperimentCommands
         private readonly Dictionary<string, ProgressTask> training = new(StringComparer.Ordinal);
         private readonly Dictionary<string, ProgressTask> trading = new(StringComparer.Ordinal);
 
-        public ProgressBars(ProgressContext context, PaperExperimentOptions options)
+        public ProgressBars(CliProgress context, PaperExperimentOptions options)
         {
             foreach (var (name, _) in options.Agents)
             {

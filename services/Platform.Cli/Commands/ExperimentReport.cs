@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Platform.Domain.Backtesting;
+using Platform.Domain.MarketData;
 using Platform.Learning.Experiments;
 using Platform.Reporting;
 
@@ -33,7 +34,7 @@ internal sealed record ExperimentPolicyRow(
 /// </summary>
 internal static class ExperimentReport
 {
-    public static void Write(PaperExperimentResult result, string directory)
+    public static void Write(PaperExperimentResult result, DataQuality quality, string directory)
     {
         ArgumentNullException.ThrowIfNull(result);
         Directory.CreateDirectory(directory);
@@ -44,8 +45,8 @@ internal static class ExperimentReport
         foreach (var agent in result.Agents)
         {
             agent.Training.Model.Save(Path.Combine(directory, "models", agent.Name + ".dqn"));
-            BacktestReport.Write(agent.Greedy, trading, Path.Combine(directory, agent.Greedy.Policy));
-            BacktestReport.Write(agent.Online, trading, Path.Combine(directory, agent.Online.Policy));
+            BacktestReport.Write(agent.Greedy, trading, quality, Path.Combine(directory, agent.Greedy.Policy));
+            BacktestReport.Write(agent.Online, trading, quality, Path.Combine(directory, agent.Online.Policy));
             rows.Add(ExperimentPolicyRow.Of(agent.Greedy, "dqn", false));
             rows.Add(ExperimentPolicyRow.Of(agent.Online, "dqn", true));
             runs.Add(agent.Greedy);
@@ -54,7 +55,7 @@ internal static class ExperimentReport
 
         foreach (var baseline in result.Baselines)
         {
-            BacktestReport.Write(baseline, trading, Path.Combine(directory, baseline.Policy));
+            BacktestReport.Write(baseline, trading, quality, Path.Combine(directory, baseline.Policy));
             rows.Add(ExperimentPolicyRow.Of(baseline, "baseline", null));
             runs.Add(baseline);
         }
@@ -85,6 +86,7 @@ internal static class ExperimentReport
                 Reward = RewardText,
                 ElapsedSeconds = Math.Round(result.Elapsed.TotalSeconds, 1),
             },
+            DataQuality = quality,
             Policies = rows,
             Training = result.Agents.Select(a => new
             {
@@ -100,14 +102,14 @@ internal static class ExperimentReport
             }),
         };
         File.WriteAllText(Path.Combine(directory, "summary.json"), JsonSerializer.Serialize(document, BacktestReport.JsonOptions) + "\n");
-        File.WriteAllText(Path.Combine(directory, "summary.md"), Markdown(result, rows));
+        File.WriteAllText(Path.Combine(directory, "summary.md"), Markdown(result, quality, rows));
     }
 
     private const string RewardText =
         "reward of a step = (equity at the next bar's close - equity before acting) / initial cash x 100, " +
         "i.e. the trading environment's change in equity (fees included) in percent of starting capital";
 
-    private static string Markdown(PaperExperimentResult result, IReadOnlyList<ExperimentPolicyRow> rows)
+    private static string Markdown(PaperExperimentResult result, DataQuality quality, IReadOnlyList<ExperimentPolicyRow> rows)
     {
         var options = result.Options;
         var trading = options.Trading;
@@ -117,6 +119,8 @@ internal static class ExperimentReport
         sb.AppendLine(CultureInfo.InvariantCulture, $"Trained on {options.Train}, best epoch chosen on {options.Validate}, traded on {options.Trade} (end exclusive). " +
             $"Features: `{options.Features.Name}` ({string.Join(", ", options.Features.Symbols)}; window {options.Features.WindowLength}); BTCUSDT traded. " +
             $"Start {trading.InitialCash:N0} USDT, fee {trading.FeeRate * 100m:0.###}% per fill, slippage {trading.SlippageBps} bps, sizing {trading.Sizing} {trading.SizeValue}, at most {trading.MaxLots} lot(s); fills at the bar's close. Seed {options.Seed}.");
+        sb.AppendLine();
+        sb.AppendLine(BacktestReport.DataQualityLine(quality));
         if (options.Trade.From < options.Validate.To && options.Trade.To > options.Validate.From)
         {
             sb.AppendLine();

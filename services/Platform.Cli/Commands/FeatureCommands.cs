@@ -57,9 +57,11 @@ internal static class FeatureCommands
         var command = new Command("export", "Compute features (no look-ahead) and write them as CSV, one row per open time") { spec, data, interval, symbol, from, to, fit, output };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var path = parse.GetValue(output)!;
+            CommonOptions.EnsureWritableDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!, "--out");
             var s = ReadSpec(parse.GetValue(spec));
             var traded = parse.GetValue(symbol)!.ToUpperInvariant();
-            var loaded = DataLoading.Load(parse.GetValue(data)!, CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. s.Symbols.Append(traded).Distinct()]);
+            var loaded = DataLoading.Load(parse.GetValue(data), CommonOptions.ParseInterval(parse.GetValue(interval)!), [.. s.Symbols.Append(traded).Distinct()]);
             var frame = MarketFrame.Build(loaded.Data, traded, s.Symbols);
             var matrix = FeatureBuilder.Build(s, frame);
             if (parse.GetValue(fit) is { } range)
@@ -69,6 +71,7 @@ internal static class FeatureCommands
             }
 
             var (start, end) = BacktestCommands.Range(frame, CommonOptions.ParseTime(parse.GetValue(from), "--from"), CommonOptions.ParseTime(parse.GetValue(to), "--to"));
+            DataLoading.ReportQuality(loaded, s.Symbols.Append(traded), start, end);
             var csv = new StringBuilder("open_time,").AppendJoin(',', s.FeatureNames).Append('\n');
             for (var row = Math.Max(frame.IndexAtOrAfter(start), matrix.FirstCompleteRow); row < frame.IndexAtOrAfter(end); row++)
             {
@@ -81,8 +84,6 @@ internal static class FeatureCommands
                 csv.Append('\n');
             }
 
-            var path = parse.GetValue(output)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             File.WriteAllText(path, csv.ToString());
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"wrote [blue]{path}[/] (spec {s.Name} v{s.Version}, hash {s.ContentHash[..12]})");
             return 0;

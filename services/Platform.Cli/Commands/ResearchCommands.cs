@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Reporting;
@@ -26,37 +27,39 @@ internal static class ResearchCommands
         shared.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var directory = CommonOptions.EnsureWritableDirectory(parse.GetValue(output)!, "--out");
             var tradedSymbol = shared.TradedSymbol(parse);
             var options = shared.Trading.Read(parse, tradedSymbol);
-            var loaded = DataLoading.Load(parse.GetValue(shared.Data)!, shared.KlineInterval(parse));
+            var loaded = DataLoading.Load(parse.GetValue(shared.Data), shared.KlineInterval(parse));
             if (!loaded.Data.Series.ContainsKey(tradedSymbol))
             {
-                throw new ArgumentException($"--symbol: no {tradedSymbol} files in --data (have: {string.Join(", ", loaded.Data.Series.Keys)})");
+                throw new InvalidRequestException($"--symbol: no {tradedSymbol} files in --data (have: {string.Join(", ", loaded.Data.Series.Keys)})");
             }
 
             var frame = MarketFrame.Build(loaded.Data, tradedSymbol, [tradedSymbol]);
             var end = shared.ToTime(parse) ?? frame.OpenTime(frame.Length - 1) + frame.Interval.Length;
             var start = shared.FromTime(parse) ?? Max(frame.OpenTime(0), end.AddYears(-1));
-            var directory = parse.GetValue(output)!;
-            Directory.CreateDirectory(directory);
+            var quality = DataLoading.ReportQuality(loaded, [tradedSymbol], start, end);
 
             var results = new List<BacktestResult>();
-            AnsiConsole.Progress()
-                .AutoClear(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
+            CliProgress.Run(
+                progress =>
                 {
-                    var task = ctx.AddTask("backtesting baselines", maxValue: BaselinePolicies.Names.Count);
+                    var task = progress.AddTask("backtesting baselines", maxValue: BaselinePolicies.Names.Count);
                     foreach (var name in BaselinePolicies.Names)
                     {
                         var result = Backtester.Run(frame, null, BaselinePolicies.Create(name, parse.GetValue(shared.Seed)), options, start, end);
-                        BacktestReport.Write(result, options, Path.Combine(directory, name));
+                        BacktestReport.Write(result, options, quality, Path.Combine(directory, name));
                         results.Add(result);
                         task.Increment(1);
                     }
-                });
 
-            ResearchReport.Write(loaded, results, options, directory);
+                    task.StopTask();
+                },
+                autoClear: true,
+                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn());
+
+            ResearchReport.Write(loaded, results, options, quality, directory);
             BacktestCommands.PrintMetrics(results);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"report: [blue]{Path.Combine(directory, "summary.md")}[/]");
             return 0;
@@ -70,10 +73,10 @@ internal static class ResearchCommands
 /// <summary>The research report's top-level files: summary.md, summary.json, validation.json and a comparison chart.</summary>
 internal static class ResearchReport
 {
-    public static void Write(Platform.MarketData.LoadedMarketData loaded, IReadOnlyList<BacktestResult> results, Platform.Domain.Trading.TradingOptions options, string directory)
+    public static void Write(Platform.MarketData.LoadedMarketData loaded, IReadOnlyList<BacktestResult> results, Platform.Domain.Trading.TradingOptions options, Platform.Domain.MarketData.DataQuality quality, string directory)
     {
-        var documents = results.Select(r => BacktestMetricsDocument.Of(r, options)).ToList();
-        File.WriteAllText(Path.Combine(directory, "summary.json"), JsonSerializer.Serialize(new { policies = documents }, BacktestReport.JsonOptions) + "\n");
+        var documents = results.Select(r => BacktestMetricsDocument.Of(r, options, quality)).ToList();
+        File.WriteAllText(Path.Combine(directory, "summary.json"), JsonSerializer.Serialize(new { data_quality = quality, policies = documents }, BacktestReport.JsonOptions) + "\n");
         Charts.Compare(
             [.. results.Select(r => (r.Policy, r.OpenTimeMs.Select(ms => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToOADate()).ToArray(), r.Equity.Select(e => (double)(e - r.Metrics.InitialEquity)).ToArray()))],
             $"{options.Symbol}: cumulative profit by policy (USDT)",
@@ -95,6 +98,8 @@ internal static class ResearchReport
         var common = loaded.Data.CommonMissingOpenTimes();
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Open times missing in every symbol ({common.Count}): {string.Join(", ", common.Select(t => t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)))}.");
+        sb.AppendLine();
+        sb.AppendLine(BacktestReport.DataQualityLine(quality));
         sb.AppendLine();
         sb.AppendLine("## Policies");
         sb.AppendLine();

@@ -20,9 +20,18 @@ internal static class TemporalCommands
         return temporal;
     }
 
-    private static Option<string> AddressOption() => new("--address") { Description = "Server host:port", DefaultValueFactory = _ => "127.0.0.1:7233" };
+    /// <summary>Like every other command: the option, else TEMPORAL_ADDRESS, else the local default.</summary>
+    private static Option<string> AddressOption() => new("--address")
+    {
+        Description = "Server host:port [default: $TEMPORAL_ADDRESS, else 127.0.0.1:7233]",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TEMPORAL_ADDRESS") is { Length: > 0 } a ? a : "127.0.0.1:7233",
+    };
 
-    private static Option<string> NamespaceOption() => new("--namespace") { Description = "Namespace", DefaultValueFactory = _ => "default" };
+    private static Option<string> NamespaceOption() => new("--namespace")
+    {
+        Description = "Namespace [default: $TEMPORAL_NAMESPACE, else default]",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TEMPORAL_NAMESPACE") is { Length: > 0 } n ? n : "default",
+    };
 
     /// <summary>Read-only view of a server's workflows (the Temporal UI is not available here).</summary>
     private static Command Workflows()
@@ -107,13 +116,34 @@ internal static class TemporalCommands
         var ip = new Option<string>("--ip") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var ns = new Option<string[]>("--namespace") { Description = "Extra namespace(s); 'default' always exists", AllowMultipleArgumentsPerToken = true };
         var db = new Option<string?>("--db-filename") { Description = "SQLite file for durable state (in memory when omitted)" };
-        var command = new Command("start-dev", "Run the server until Ctrl+C") { port, ip, ns, db };
+        var tlsCert = new Option<string?>("--tls-cert-path") { Description = "PEM server certificate: serve TLS" };
+        var tlsKey = new Option<string?>("--tls-key-path") { Description = "PEM private key of the server certificate" };
+        var clientCa = new Option<string?>("--tls-client-ca-path") { Description = "PEM CA: require client certificates it issued (mTLS)" };
+        var apiKeys = new Option<string?>("--api-key-file") { Description = "File of accepted API keys, one per line (clients send 'authorization: Bearer KEY'; needs TLS)" };
+        var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback --ip without authentication" };
+        var command = new Command("start-dev", "Run the server until Ctrl+C or SIGTERM") { port, ip, ns, db, tlsCert, tlsKey, clientCa, apiKeys, insecure };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = new TemporalServerOptions { Port = parse.GetValue(port), Ip = parse.GetValue(ip) ?? string.Empty, DatabasePath = parse.GetValue(db) };
+            var options = new TemporalServerOptions
+            {
+                Port = parse.GetValue(port), Ip = parse.GetValue(ip) ?? string.Empty, DatabasePath = parse.GetValue(db),
+                TlsCertificatePath = parse.GetValue(tlsCert), TlsKeyPath = parse.GetValue(tlsKey), TlsClientCaPath = parse.GetValue(clientCa), Insecure = parse.GetValue(insecure),
+            };
             foreach (var name in parse.GetValue(ns) ?? [])
             {
                 options.Namespaces.Add(name);
+            }
+
+            if (parse.GetValue(apiKeys) is { } keyFile)
+            {
+                try
+                {
+                    options.AddApiKeysFromFile(keyFile);
+                }
+                catch (IOException ex)
+                {
+                    return Fail(ex.Message);
+                }
             }
 
             var problems = options.Validate();
@@ -125,16 +155,20 @@ internal static class TemporalCommands
             try
             {
                 await using var host = await TemporalServerHost.StartAsync(options, cancellationToken: cancellationToken);
+                var security = (options.TlsCertificatePath is null ? "plaintext" : options.TlsClientCaPath is null ? "TLS" : "mTLS") + (options.ApiKeys.Count > 0 ? $", {options.ApiKeys.Count} API key(s)" : "");
                 Console.WriteLine($"Temporal-compatible server on {host.TargetHost} (namespaces: {string.Join(", ", options.Namespaces)}; " +
-                    $"{(string.IsNullOrEmpty(options.DatabasePath) ? "in memory" : "SQLite " + options.DatabasePath)}). Ctrl+C stops it.");
+                    $"{(string.IsNullOrEmpty(options.DatabasePath) ? "in memory" : "SQLite " + options.DatabasePath)}; {security}). Ctrl+C stops it.");
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    // The server's host owns SIGINT/SIGTERM (it stops itself on them); the command's token covers the rest.
+                    await host.WaitForShutdownAsync(cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
                     // Ctrl+C: stop cleanly.
                 }
+
+                Console.WriteLine("stopped");
 
                 return 0;
             }
@@ -159,10 +193,12 @@ internal static class TemporalCommands
         var workflows = new Option<int>("--workflows") { Description = "Single-activity workflows for completions/s and latency", DefaultValueFactory = _ => 300 };
         var concurrent = new Option<int>("--concurrent") { Description = "Workflows in flight at once (both phases)", DefaultValueFactory = _ => 20 };
         var activities = new Option<int>("--activities") { Description = "Sequential activities per workflow in the round-trip phase", DefaultValueFactory = _ => 50 };
-        var db = new Option<string?>("--db-filename") { Description = "SQLite file (a temporary file when omitted; durability is always on)" };
+        var db = new Option<string?>("--db-filename") { Description = "SQLite file of the embedded server (a temporary file when omitted; durability is always on)" };
+        var address = new Option<string?>("--address") { Description = "Measure an external Temporal server at host:port instead of the embedded one [default: $TEMPORAL_ADDRESS when set]" };
+        var ns = NamespaceOption();
         var command = new Command("bench", "Activity round trips/s, workflow completions/s and start-to-first-activity latency (one JSON line)")
         {
-            workflows, concurrent, activities, db,
+            workflows, concurrent, activities, db, address, ns,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -170,6 +206,8 @@ internal static class TemporalCommands
             {
                 Workflows = parse.GetValue(workflows), ConcurrentWorkflows = parse.GetValue(concurrent), ActivitiesPerWorkflow = parse.GetValue(activities),
                 DatabasePath = parse.GetValue(db),
+                Address = parse.GetValue(address) ?? (Environment.GetEnvironmentVariable("TEMPORAL_ADDRESS") is { Length: > 0 } a && parse.GetValue(db) is null ? a : null),
+                Namespace = parse.GetValue(ns)!,
             };
             var problems = options.Validate();
             if (problems.Count > 0)
@@ -177,7 +215,16 @@ internal static class TemporalCommands
                 return Fail(string.Join(" ", problems));
             }
 
-            var result = await TemporalBenchmark.RunAsync(options, cancellationToken);
+            BenchmarkResult result;
+            try
+            {
+                result = await TemporalBenchmark.RunAsync(options, cancellationToken);
+            }
+            catch (Exception ex) when (options.Address is not null && ex is InvalidOperationException or Temporalio.Exceptions.TemporalException)
+            {
+                return Fail($"cannot benchmark the Temporal server at {options.Address}: {ex.Message}");
+            }
+
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["activity_round_trips_per_s"] = Math.Round(result.ActivityRoundTripsPerSecond, 1),
@@ -186,7 +233,8 @@ internal static class TemporalCommands
                 ["workflows"] = result.WorkflowCompletions,
                 ["start_to_first_activity_ms_p50"] = Math.Round(result.StartToFirstActivityP50.TotalMilliseconds, 1),
                 ["start_to_first_activity_ms_p99"] = Math.Round(result.StartToFirstActivityP99.TotalMilliseconds, 1),
-                ["durability"] = "sqlite-wal synchronous=NORMAL",
+                ["server"] = options.Address is null ? "embedded" : options.Address,
+                ["durability"] = options.Address is null ? "sqlite-wal synchronous=NORMAL" : "the external server's",
             }));
             return 0;
         });

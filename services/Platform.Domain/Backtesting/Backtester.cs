@@ -26,14 +26,14 @@ public static class Backtester
         ArgumentNullException.ThrowIfNull(frame);
         if (to <= from)
         {
-            throw new ArgumentException($"The range is empty: --to {to:yyyy-MM-dd HH:mm} is not after --from {from:yyyy-MM-dd HH:mm}.");
+            throw new InvalidRequestException($"The range is empty: --to {to:yyyy-MM-dd HH:mm} is not after --from {from:yyyy-MM-dd HH:mm}.");
         }
 
         var start = frame.IndexAtOrAfter(from);
         var end = frame.IndexAtOrAfter(to);
         if (end <= start)
         {
-            throw new ArgumentException(
+            throw new InvalidRequestException(
                 $"No {frame.TradedSymbol} data in [{from:yyyy-MM-dd HH:mm}, {to:yyyy-MM-dd HH:mm}) UTC; the data covers " +
                 $"{frame.OpenTime(0):yyyy-MM-dd HH:mm} to {frame.OpenTime(frame.Length - 1):yyyy-MM-dd HH:mm}.");
         }

@@ -93,6 +93,6 @@ public static class BaselinePolicies
         "always-flat" => new AlwaysFlatPolicy(),
         "random" => new RandomPolicy(seed),
         "momentum" => new MomentumPolicy(),
-        _ => throw new ArgumentException($"Unknown policy '{name}' (known: {string.Join(", ", Names)})."),
+        _ => throw new InvalidRequestException($"Unknown policy '{name}' (known: {string.Join(", ", Names)})."),
     };
 }

@@ -42,12 +42,12 @@ public static class FeatureBuilder
     {
         if (kind == FeatureKind.LogTradeCountRatio && !c.HasTradeCount)
         {
-            throw new ArgumentException($"Feature {kind} needs the number of trades, which the {c.Symbol} data does not have.");
+            throw new InvalidRequestException($"Feature {kind} needs the number of trades, which the {c.Symbol} data does not have.");
         }
 
         if (kind == FeatureKind.TakerBuyImbalance && !c.HasTakerBuyVolume)
         {
-            throw new ArgumentException($"Feature {kind} needs taker-buy volume, which the {c.Symbol} data does not have.");
+            throw new InvalidRequestException($"Feature {kind} needs taker-buy volume, which the {c.Symbol} data does not have.");
         }
     }
 

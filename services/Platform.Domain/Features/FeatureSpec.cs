@@ -79,12 +79,12 @@ public sealed record FeatureSpec(string Name, int Version, int WindowLength, int
         }
         catch (JsonException e)
         {
-            throw new FormatException($"Feature spec is not valid JSON: {e.Message}", e);
+            throw new InvalidRequestException($"Feature spec is not valid JSON: {e.Message}", e);
         }
 
         if (spec is null)
         {
-            throw new FormatException("Feature spec is empty.");
+            throw new InvalidRequestException("Feature spec is empty.");
         }
 
         spec.Validate();
@@ -96,33 +96,33 @@ public sealed record FeatureSpec(string Name, int Version, int WindowLength, int
     {
         if (string.IsNullOrWhiteSpace(Name))
         {
-            throw new ArgumentException("Feature spec needs a name.");
+            throw new InvalidRequestException("Feature spec needs a name.");
         }
 
         if (Version < 1)
         {
-            throw new ArgumentException($"Feature spec '{Name}': version must be >= 1.");
+            throw new InvalidRequestException($"Feature spec '{Name}': version must be >= 1.");
         }
 
         if (WindowLength < 1)
         {
-            throw new ArgumentException($"Feature spec '{Name}': window_length must be >= 1.");
+            throw new InvalidRequestException($"Feature spec '{Name}': window_length must be >= 1.");
         }
 
         if (Lookback < 1)
         {
-            throw new ArgumentException($"Feature spec '{Name}': lookback must be >= 1.");
+            throw new InvalidRequestException($"Feature spec '{Name}': lookback must be >= 1.");
         }
 
         if (Inputs is null || Inputs.Count == 0 || Inputs.Any(i => i.Features is null || i.Features.Count == 0))
         {
-            throw new ArgumentException($"Feature spec '{Name}': every input needs a symbol and at least one feature.");
+            throw new InvalidRequestException($"Feature spec '{Name}': every input needs a symbol and at least one feature.");
         }
 
         var duplicate = Inputs.GroupBy(i => i.Symbol).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            throw new ArgumentException($"Feature spec '{Name}': symbol {duplicate.Key} is listed twice.");
+            throw new InvalidRequestException($"Feature spec '{Name}': symbol {duplicate.Key} is listed twice.");
         }
     }
 }

@@ -33,7 +33,7 @@ public sealed class MarketFrame
 
     public SymbolColumns this[string symbol] =>
         Columns.FirstOrDefault(c => c.Symbol == symbol)
-        ?? throw new KeyNotFoundException($"Symbol '{symbol}' is not in the frame (have: {string.Join(", ", Columns.Select(c => c.Symbol))}).");
+        ?? throw new InvalidRequestException($"Symbol '{symbol}' is not in the frame (have: {string.Join(", ", Columns.Select(c => c.Symbol))}).");
 
     public DateTimeOffset OpenTime(int index) => DateTimeOffset.FromUnixTimeMilliseconds(OpenTimeMs[index]);
 
@@ -65,7 +65,7 @@ public sealed class MarketFrame
         var traded = data[tradedSymbol];
         if (traded.Count == 0)
         {
-            throw new ArgumentException($"{tradedSymbol} has no klines to trade on.", nameof(tradedSymbol));
+            throw new InvalidRequestException($"{tradedSymbol} has no klines to trade on (its files are empty, header-only, or every row was rejected).");
         }
 
         var times = traded.Klines.Select(k => k.OpenTime.ToUnixTimeMilliseconds()).ToArray();

@@ -13,7 +13,7 @@ public sealed record NormalizationStats(IReadOnlyList<double> Mean, IReadOnlyLis
         fromRow = Math.Max(fromRow, matrix.FirstCompleteRow);
         if (toRow - fromRow < 2)
         {
-            throw new ArgumentException($"Need at least two complete rows to fit normalisation, have {Math.Max(0, toRow - fromRow)}.");
+            throw new InvalidRequestException($"Need at least two complete rows to fit normalisation, have {Math.Max(0, toRow - fromRow)}.");
         }
 
         var f = matrix.FeatureCount;

@@ -33,6 +33,6 @@ public readonly record struct KlineInterval(string Code, TimeSpan Length)
             }
         }
 
-        throw new FormatException($"Unknown kline interval '{code}' (expected e.g. 1m, 15m, 1h, 4h, 1d).");
+        throw new InvalidRequestException($"Unknown kline interval '{code}' (expected e.g. 1m, 15m, 1h, 4h, 1d).");
     }
 }

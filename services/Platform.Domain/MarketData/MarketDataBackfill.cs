@@ -26,7 +26,7 @@ public sealed class MarketDataBackfill(IKlineSource source, IMarketDataStore sto
         ArgumentNullException.ThrowIfNull(symbols);
         if (to <= from)
         {
-            throw new ArgumentException($"Backfill range is empty: {from:O} .. {to:O}.");
+            throw new InvalidRequestException($"Backfill range is empty: {from:O} .. {to:O}.");
         }
 
         var chunks = new List<BackfillChunk>();

@@ -1,7 +1,7 @@
 namespace Platform.Domain.MarketData;
 
-/// <summary>A market-data file that cannot be read at all: names the file, the line and the problem.</summary>
-public sealed class MarketDataFormatException : Exception
+/// <summary>A market-data file that cannot be read at all: names the file, the line and the problem. Bad input, so an invalid request.</summary>
+public sealed class MarketDataFormatException : InvalidRequestException
 {
     public MarketDataFormatException(string source, int line, string problem)
         : base(line > 0 ? $"{source}:{line}: {problem}" : $"{source}: {problem}")

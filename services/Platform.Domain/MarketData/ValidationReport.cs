@@ -50,7 +50,7 @@ public sealed record MarketDataSet(IReadOnlyDictionary<string, KlineSeries> Seri
     public KlineSeries this[string symbol] =>
         Series.TryGetValue(symbol, out var s)
             ? s
-            : throw new KeyNotFoundException($"Symbol '{symbol}' is not in the data set (have: {string.Join(", ", Series.Keys.Order(StringComparer.Ordinal))}).");
+            : throw new InvalidRequestException($"Symbol '{symbol}' is not in the data set (have: {string.Join(", ", Series.Keys.Order(StringComparer.Ordinal))}).");
 
     /// <summary>Missing open times common to every symbol (e.g. exchange outages).</summary>
     public IReadOnlyList<DateTimeOffset> CommonMissingOpenTimes()

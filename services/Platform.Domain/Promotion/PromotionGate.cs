@@ -64,7 +64,7 @@ public static class PromotionGate
         var errors = thresholds.Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("Invalid promotion thresholds: " + string.Join("; ", errors));
+            throw new InvalidRequestException("Invalid promotion thresholds: " + string.Join("; ", errors));
         }
 
         var checks = new List<GateCheck>();

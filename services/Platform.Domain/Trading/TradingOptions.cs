@@ -93,7 +93,7 @@ public sealed record TradingOptions
         var errors = Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("Invalid trading options: " + string.Join("; ", errors));
+            throw new InvalidRequestException("Invalid trading options: " + string.Join("; ", errors));
         }
     }
 }

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Learning.Networks;
 using Platform.Learning.Training;
 
@@ -90,7 +91,7 @@ public sealed record DqnAgentOptions
         var errors = Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("Invalid agent options: " + string.Join("; ", errors));
+            throw new InvalidRequestException("Invalid agent options: " + string.Join("; ", errors));
         }
     }
 }

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Platform.Domain;
 using Platform.Domain.Features;
 using Platform.Learning.Networks;
 using Platform.Learning.Training;
@@ -164,7 +165,7 @@ public sealed class DqnModel : IDisposable
 
         if (rawFeatures.Spec.ContentHash != Metadata.FeatureSpecHash)
         {
-            throw new ArgumentException($"The features were built with spec '{rawFeatures.Spec.Name}' ({rawFeatures.Spec.ContentHash[..12]}); model '{Metadata.Name}' needs '{Metadata.FeatureSpecName}' ({Metadata.FeatureSpecHash[..12]}).");
+            throw new InvalidRequestException($"The features were built with spec '{rawFeatures.Spec.Name}' ({rawFeatures.Spec.ContentHash[..12]}); model '{Metadata.Name}' needs '{Metadata.FeatureSpecName}' ({Metadata.FeatureSpecHash[..12]}).");
         }
 
         lastStates = new AgentStates(Metadata.Normalization.Apply(rawFeatures), Metadata.MaxLots);

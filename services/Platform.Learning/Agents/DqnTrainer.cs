@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
@@ -50,7 +51,7 @@ public static class DqnTrainer
         options.EnsureValid();
         if (validate.From < train.To)
         {
-            throw new ArgumentException($"The validation range ({validate}) must start at or after the end of the training range ({train}).");
+            throw new InvalidRequestException($"The validation range ({validate}) must start at or after the end of the training range ({train}).");
         }
 
         using var activity = LearningInstrumentation.ActivitySource.StartActivity("dqn.train");
@@ -62,7 +63,7 @@ public static class DqnTrainer
         var trainStart = Math.Max(rangeStart, rawFeatures.FirstObservableRow);
         if (trainEnd - trainStart < 2)
         {
-            throw new ArgumentException($"The training range {train} has {Math.Max(0, trainEnd - trainStart)} rows with a full {rawFeatures.Spec.WindowLength}-row feature window; at least 2 are needed.");
+            throw new InvalidRequestException($"The training range {train} has {Math.Max(0, trainEnd - trainStart)} rows with a full {rawFeatures.Spec.WindowLength}-row feature window; at least 2 are needed.");
         }
 
         var normalization = NormalizationStats.Fit(rawFeatures, trainStart, trainEnd);

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;
@@ -36,7 +37,7 @@ public sealed class GreedyDqnPolicy : IPolicy
         var features = context.Features ?? throw new ArgumentException($"Policy '{Name}' needs features; the backtest was given none.");
         if (context.MaxLots != maxLots)
         {
-            throw new ArgumentException($"Policy '{Name}' was trained with at most {maxLots} open lot(s); the backtest allows {context.MaxLots}.");
+            throw new InvalidRequestException($"Policy '{Name}' was trained with at most {maxLots} open lot(s); the backtest allows {context.MaxLots}.");
         }
 
         table = GreedyActionTable.Compute(network, statesFor(features), context.StartRow, context.EndRow);

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Domain.Trading;
 using Platform.Learning.Replay;
 using Platform.Learning.Training;
@@ -21,7 +22,7 @@ public sealed class OnlineLearner : IDisposable
         var errors = options.Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("Invalid online learning options: " + string.Join("; ", errors));
+            throw new InvalidRequestException("Invalid online learning options: " + string.Join("; ", errors));
         }
 
         this.options = options;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
@@ -93,7 +94,7 @@ public static class PaperExperiment
         var errors = options.Problems();
         if (errors.Count > 0)
         {
-            throw new ArgumentException(string.Join("; ", errors));
+            throw new InvalidRequestException(string.Join("; ", errors));
         }
 
         using var activity = LearningInstrumentation.ActivitySource.StartActivity("experiment.paper");
@@ -102,7 +103,7 @@ public static class PaperExperiment
         var missing = symbols.Where(s => !data.Series.ContainsKey(s)).ToList();
         if (missing.Count > 0)
         {
-            throw new ArgumentException($"The data has no klines for {string.Join(", ", missing)} (the feature spec '{options.Features.Name}' needs {string.Join(", ", symbols)}).");
+            throw new InvalidRequestException($"The data has no klines for {string.Join(", ", missing)} (the feature spec '{options.Features.Name}' needs {string.Join(", ", symbols)}).");
         }
 
         var frame = MarketFrame.Build(data, options.Trading.Symbol, options.Features.Symbols);
@@ -113,9 +114,9 @@ public static class PaperExperiment
             {
                 Backtester.RowRange(frame, range.From, range.To);
             }
-            catch (ArgumentException e)
+            catch (InvalidRequestException e)
             {
-                throw new ArgumentException($"The {option} range: {e.Message}", e);
+                throw new InvalidRequestException($"The {option} range: {e.Message}", e);
             }
         }
         var training = new TrainingData(frame, features, options.Trading, TrainingData.HashOf(data, symbols));

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Platform.Domain;
 
 namespace Platform.Learning.Networks;
 
@@ -83,7 +84,7 @@ public sealed record QNetworkSpec
         var errors = Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("Invalid Q-network spec: " + string.Join("; ", errors));
+            throw new InvalidRequestException("Invalid Q-network spec: " + string.Join("; ", errors));
         }
     }
 }

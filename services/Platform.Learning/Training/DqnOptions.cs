@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Platform.Learning.Networks;
 
 namespace Platform.Learning.Training;
@@ -117,7 +118,7 @@ public sealed record DqnOptions
         var errors = Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("Invalid DQN options: " + string.Join("; ", errors));
+            throw new InvalidRequestException("Invalid DQN options: " + string.Join("; ", errors));
         }
     }
 }
