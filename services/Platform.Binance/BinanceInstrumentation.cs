@@ -16,6 +16,8 @@ public static class BinanceInstrumentation
 
     internal static readonly Counter<long> RestWaits = Meter.CreateCounter<long>("binance.rest.waits", description: "Waits before a request: Retry-After, 5XX backoff or the weight budget, by reason.");
 
+    internal static readonly Counter<long> TradeRequests = Meter.CreateCounter<long>("binance.trade.requests", description: "Trading REST attempts, by path and HTTP status (0 = no answer).");
+
     internal static readonly Counter<long> Klines = Meter.CreateCounter<long>("binance.stream.klines", description: "Klines delivered to the sink, by origin (stream or backfill) and closed flag.");
 
     internal static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("binance.stream.dead_letters", description: "Messages that could not become a valid kline.");

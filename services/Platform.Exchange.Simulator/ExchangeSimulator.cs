@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.Exchange.Simulator.Endpoints;
+using Platform.Exchange.Simulator.Trading;
 using Platform.MarketData;
 
 namespace Platform.Exchange.Simulator;
@@ -38,7 +39,7 @@ public sealed record SimulatorStatus(
 
 /// <summary>
 /// A simulated Binance exchange on Kestrel: replays the klines of a directory as Binance WebSocket kline streams and
-/// serves Binance's REST market data up to the replay clock, with optional fault injection, so the platform's Binance
+/// serves Binance's REST market data up to the replay clock and its spot trading subset (Trading/), with optional fault injection, so the platform's Binance
 /// client runs unchanged against it. Endpoints are grouped by module (market data, streams, <c>/sim</c>); trading
 /// endpoints join as one more module over the same replay clock. Start with <see cref="StartAsync"/>, dispose to stop.
 /// </summary>
@@ -115,7 +116,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             app.UseWebSockets();
             app.Use(TraceAsync);
             var gate = new RestGate(options.Faults, new RequestWeight(options.WeightLimitPerMinute), replay.Stats);
-            MarketDataEndpoints.Map(app, replay, gate);
+            MarketDataEndpoints.Map(app, replay, gate, options.Trading);
+            TradingEndpoints.Map(app, new SimulatedSpotExchange(options.Trading, replay), gate, options.Faults);
             StreamEndpoints.Map(app, replay, options);
             ExchangeSimulator? simulator = null;
             app.MapGet("/sim/status", context => BinanceHttp.WriteJsonAsync(context.Response, JsonSerializer.Serialize(simulator!.Status, StatusJson)));

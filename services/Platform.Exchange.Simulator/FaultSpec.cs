@@ -17,6 +17,10 @@ namespace Platform.Exchange.Simulator;
 /// </list>
 /// REST counts are over all REST requests: <c>rest429=N</c>, <c>rest418=N</c> (answered with <c>Retry-After</c>
 /// <c>retryafter=S</c> seconds, default 1) and <c>rest5xx=N</c> (503, code -1001).
+/// Order faults count new orders (<c>POST /api/v3/order</c>): <c>order5xx=N</c> accepts the N-th order, then answers
+/// 503; <c>ordertimeout=N</c> accepts it, then hangs <c>hang=S</c> seconds (default 30, past a client's timeout);
+/// <c>reject2010=N</c> refuses it with -2010; <c>order429=N</c> answers the N-th order and the <c>burst=K</c>-1 after
+/// it (default 3 in all) with 429 -1015 and Retry-After.
 /// </summary>
 public sealed record FaultSpec
 {
@@ -44,6 +48,18 @@ public sealed record FaultSpec
 
     public int RetryAfterSeconds { get; init; } = 1;
 
+    public int Order5xx { get; init; }
+
+    public int OrderTimeout { get; init; }
+
+    public TimeSpan Hang { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int Reject2010 { get; init; }
+
+    public int Order429 { get; init; }
+
+    public int Burst { get; init; } = 3;
+
     public bool Any => this != None;
 
     /// <summary>Parses e.g. <c>drop=500,malformed=1000,duplicate=300</c>; empty or null means no faults.</summary>
@@ -63,7 +79,7 @@ public sealed record FaultSpec
                 throw new FormatException($"--faults: '{part}' is not name=N with N a non-negative integer.");
             }
 
-            if (n < 1 && pair[0] is not ("delay" or "retryafter"))
+            if (n < 1 && pair[0] is not ("delay" or "retryafter" or "hang"))
             {
                 throw new FormatException($"--faults: {pair[0]} must be at least 1 (every N-th message), got {n}.");
             }
@@ -81,7 +97,13 @@ public sealed record FaultSpec
                 "rest418" => faults with { Rest418 = n },
                 "rest5xx" => faults with { Rest5xx = n },
                 "retryafter" => faults with { RetryAfterSeconds = n },
-                _ => throw new FormatException($"--faults: unknown fault '{pair[0]}' (known: drop, malformed, duplicate, outoforder, shutdown, delay, lifetime, rest429, rest418, rest5xx, retryafter)."),
+                "order5xx" => faults with { Order5xx = n },
+                "ordertimeout" => faults with { OrderTimeout = n },
+                "hang" => faults with { Hang = TimeSpan.FromSeconds(n) },
+                "reject2010" => faults with { Reject2010 = n },
+                "order429" => faults with { Order429 = n },
+                "burst" => faults with { Burst = n },
+                _ => throw new FormatException($"--faults: unknown fault '{pair[0]}' (known: drop, malformed, duplicate, outoforder, shutdown, delay, lifetime, rest429, rest418, rest5xx, retryafter, order5xx, ordertimeout, hang, reject2010, order429, burst)."),
             };
         }
 
@@ -109,9 +131,23 @@ public sealed record FaultSpec
         Add("rest429", Rest429);
         Add("rest418", Rest418);
         Add("rest5xx", Rest5xx);
-        if (Rest429 > 0 || Rest418 > 0)
+        Add("order5xx", Order5xx);
+        Add("ordertimeout", OrderTimeout);
+        Add("reject2010", Reject2010);
+        Add("order429", Order429);
+        if (Rest429 > 0 || Rest418 > 0 || Order429 > 0)
         {
             Add("retryafter", RetryAfterSeconds);
+        }
+
+        if (OrderTimeout > 0)
+        {
+            Add("hang", (long)Hang.TotalSeconds);
+        }
+
+        if (Order429 > 0)
+        {
+            Add("burst", Burst);
         }
 
         return text.Length == 0 ? "none" : text.ToString();

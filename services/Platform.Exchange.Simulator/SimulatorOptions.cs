@@ -70,6 +70,9 @@ public sealed class SimulatorOptions
 
     public bool LogToConsole { get; set; }
 
+    /// <summary>The spot account, keys and matching rules of the trading endpoints.</summary>
+    public Trading.SimulatorTradingOptions Trading { get; set; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -102,6 +105,8 @@ public sealed class SimulatorOptions
         {
             throw new ArgumentException("PingInterval and PongTimeout must be positive.");
         }
+
+        Trading.Validate();
     }
 
     internal static IPAddress? ParseHost(string host) =>

@@ -56,13 +56,15 @@ internal static class ExchangeCommands
         var speed = new Option<string>("--speed") { Description = "Simulated hours per second (e.g. 1, 24, 0.5), 'realtime' (Binance's pace) or 'max' (as fast as clients consume; the clock waits while none is connected)", DefaultValueFactory = _ => "1" };
         var port = new Option<int>("--port") { Description = "TCP port (0 = a free port; the bound URL is printed)", DefaultValueFactory = _ => 9443 };
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
-        var faults = new Option<string?>("--faults") { Description = "Fault injection, e.g. drop=500,malformed=1000,duplicate=300 (also outoforder=N, shutdown=N, delay=MS, lifetime=S, rest429=N, rest418=N, rest5xx=N, retryafter=S)" };
+        var faults = new Option<string?>("--faults") { Description = "Fault injection, e.g. drop=500,malformed=1000,duplicate=300 (also outoforder=N, shutdown=N, delay=MS, lifetime=S, rest429=N, rest418=N, rest5xx=N, retryafter=S; orders: order5xx=N, ordertimeout=N, hang=S, reject2010=N, order429=N, burst=K)" };
         var interval = CommonOptions.Interval();
         var partials = new Option<int>("--partials") { Description = "Updates of the forming kline sent before each closed event", DefaultValueFactory = _ => 3 };
-        var command = new Command("simulate", "Serve the klines of a directory as a Binance-compatible exchange until Ctrl+C")
+        var trading = SimulatorTradingCli.Options();
+        var command = new Command("simulate", "Serve the klines of a directory as a Binance-compatible exchange (market data and spot trading) until Ctrl+C")
         {
             data, from, to, speed, port, host, faults, interval, partials,
         };
+        trading.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliRunner.RunAsync(async () =>
         {
             var options = new SimulatorOptions
@@ -77,11 +79,13 @@ internal static class ExchangeCommands
                 Interval = CommonOptions.ParseInterval(parse.GetValue(interval)!),
                 PartialUpdatesPerKline = parse.GetValue(partials),
                 LogToConsole = true,
+                Trading = trading.Read(parse),
             };
             await using var simulator = await ExchangeSimulator.StartAsync(options, cancellationToken);
             var status = simulator.Status;
             Console.WriteLine($"Simulated Binance exchange on {simulator.BaseAddress} (REST {simulator.BaseAddress}api/v3/..., streams {simulator.BaseAddress.AbsoluteUri.Replace("http", "ws", StringComparison.Ordinal)}stream?streams=...)");
             Console.WriteLine($"Replay {status.From:u} .. {status.To:u} at {status.Speed}; faults: {status.Faults}; status: {simulator.BaseAddress}sim/status. Ctrl+C stops it.");
+            Console.WriteLine(SimulatorTradingCli.Describe(options.Trading));
             _ = simulator.Finished.ContinueWith(_ => Console.WriteLine($"Replay finished at {simulator.Status.Clock:u}; still serving REST."), TaskScheduler.Default);
             try
             {

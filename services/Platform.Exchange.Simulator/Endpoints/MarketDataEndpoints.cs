@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Platform.Exchange.Simulator.Trading;
 
 namespace Platform.Exchange.Simulator.Endpoints;
 
@@ -15,18 +16,17 @@ internal static class MarketDataEndpoints
 {
     private static readonly string[] OrderTypes = ["LIMIT", "MARKET"];
     private static readonly string[][] SpotPermissions = [["SPOT"]];
-    private static readonly string[] QuoteAssets = ["USDT", "FDUSD", "USDC", "BUSD", "TUSD", "BTC", "ETH", "BNB", "EUR", "TRY"];
 
-    public static void Map(IEndpointRouteBuilder app, MarketReplay replay, RestGate gate)
+    public static void Map(IEndpointRouteBuilder app, MarketReplay replay, RestGate gate, SimulatorTradingOptions trading)
     {
         app.MapGet("/api/v3/ping", context => gate.RunAsync(context, 1, () => BinanceHttp.WriteJsonAsync(context.Response, "{}")));
         app.MapGet("/api/v3/time", context => gate.RunAsync(context, 1, () =>
             BinanceHttp.WriteJsonAsync(context.Response, "{\"serverTime\":" + KlinePayloads.Time(replay.Clock, BinanceHttp.WantsMicroseconds(context.Request)).ToString(CultureInfo.InvariantCulture) + "}")));
-        app.MapGet("/api/v3/exchangeInfo", context => gate.RunAsync(context, 20, () => ExchangeInfoAsync(context, replay, gate)));
+        app.MapGet("/api/v3/exchangeInfo", context => gate.RunAsync(context, 20, () => ExchangeInfoAsync(context, replay, gate, trading)));
         app.MapGet("/api/v3/klines", context => gate.RunAsync(context, 2, () => KlinesAsync(context, replay)));
     }
 
-    private static Task ExchangeInfoAsync(HttpContext context, MarketReplay replay, RestGate gate)
+    private static Task ExchangeInfoAsync(HttpContext context, MarketReplay replay, RestGate gate, SimulatorTradingOptions trading)
     {
         var request = context.Request;
         IEnumerable<string> wanted = replay.Symbols.Order(StringComparer.Ordinal);
@@ -61,23 +61,25 @@ internal static class MarketDataEndpoints
             {
                 new { rateLimitType = "REQUEST_WEIGHT", interval = "MINUTE", intervalNum = 1, limit = gate.WeightLimit },
                 new { rateLimitType = "RAW_REQUESTS", interval = "MINUTE", intervalNum = 5, limit = 61000 },
+                new { rateLimitType = "ORDERS", interval = "SECOND", intervalNum = 10, limit = trading.OrdersPer10Seconds },
+                new { rateLimitType = "ORDERS", interval = "DAY", intervalNum = 1, limit = trading.OrdersPerDay },
             },
             exchangeFilters = Array.Empty<object>(),
             symbols = symbols.Select(s =>
             {
-                var quote = QuoteAssets.FirstOrDefault(q => s.EndsWith(q, StringComparison.Ordinal) && s.Length > q.Length) ?? s[^4..];
+                var (baseAsset, quote) = MarketDataAssets.Split(s);
                 return new
                 {
                     symbol = s,
                     status = "TRADING",
-                    baseAsset = s[..^quote.Length],
+                    baseAsset,
                     baseAssetPrecision = 8,
                     quoteAsset = quote,
                     quotePrecision = 8,
                     quoteAssetPrecision = 8,
                     orderTypes = OrderTypes,
                     isSpotTradingAllowed = true,
-                    filters = Array.Empty<object>(),
+                    filters = trading.Filters.ToExchangeInfo(),
                     permissionSets = SpotPermissions,
                     defaultSelfTradePreventionMode = "EXPIRE_MAKER",
                 };
