@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Platform.Domain;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Temporalio.Activities;

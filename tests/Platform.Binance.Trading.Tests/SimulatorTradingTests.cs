@@ -4,6 +4,14 @@ namespace Platform.Binance.Trading.Tests;
 
 public sealed class SimulatorTradingTests
 {
+    /// <summary>A market order as the backtest's session places it: the domain's sizing, fill model and booking.</summary>
+    private static Trade PlaceLikeTheBacktest(Account account, TradeAction action, decimal price)
+    {
+        var fills = new CloseWithSlippageFillModel(account.Options.SlippageBps);
+        var order = OrderSizing.For(action, account, price, fills) ?? throw new InvalidOperationException($"the backtest places no {action} order");
+        return account.Apply(fills.Execute(order, TradingHarness.From, price));
+    }
+
     [Fact]
     public async Task PlaceOrder_MarketBuyThenSell_FillsLikeTheBacktestToTheLastDecimal()
     {
@@ -12,10 +20,10 @@ public sealed class SimulatorTradingTests
         var client = TradingHarness.Client(simulator, http);
         var last = await TradingHarness.LastPriceAsync(simulator, http);
         var backtest = new Account(new TradingOptions { SlippageBps = 7.5m, SizeValue = 0.5m });
-        var buy = backtest.Buy(TradingHarness.From, last)!;
+        var buy = PlaceLikeTheBacktest(backtest, TradeAction.Buy, last);
 
         var bought = await client.PlaceOrderAsync(new NewOrder("BTCUSDT", OrderSide.Buy, OrderType.Market, buy.Quantity, "parity-buy"));
-        var sell = backtest.Sell(TradingHarness.From, last)!;
+        var sell = PlaceLikeTheBacktest(backtest, TradeAction.Sell, last);
         var sold = await client.PlaceOrderAsync(new NewOrder("BTCUSDT", OrderSide.Sell, OrderType.Market, sell.Quantity, "parity-sell"));
         var account = await client.GetAccountAsync();
 

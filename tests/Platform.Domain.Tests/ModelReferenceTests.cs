@@ -1,4 +1,3 @@
-using Platform.Domain;
 using Platform.Domain.Models;
 
 namespace Platform.Domain.Tests;

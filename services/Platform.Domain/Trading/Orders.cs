@@ -1,7 +1,7 @@
 namespace Platform.Domain.Trading;
 
 /// <summary>What a policy's action means as an order: side and base quantity, before the market fills it.</summary>
-public sealed record OrderIntent(TradeSide Side, decimal Quantity);
+public sealed record SizedOrder(TradeSide Side, decimal Quantity);
 
 /// <summary>An executed order as the venue reports it: the reference price it was sent at and the price it filled at.</summary>
 public sealed record Fill(DateTimeOffset Time, TradeSide Side, decimal ReferencePrice, decimal Price, decimal Quantity);
@@ -12,7 +12,7 @@ public interface IFillModel
     /// <summary>The price an order of <paramref name="side"/> is expected to fill at, for sizing.</summary>
     decimal ExpectedPrice(TradeSide side, decimal referencePrice);
 
-    Fill Execute(OrderIntent order, DateTimeOffset time, decimal referencePrice);
+    Fill Execute(SizedOrder order, DateTimeOffset time, decimal referencePrice);
 }
 
 /// <summary>Fills at the reference price (the bar's close) moved adversely by a fixed slippage in basis points.</summary>
@@ -31,7 +31,7 @@ public sealed class CloseWithSlippageFillModel : IFillModel
     public decimal ExpectedPrice(TradeSide side, decimal referencePrice) =>
         referencePrice * (side == TradeSide.Buy ? buyFactor : sellFactor);
 
-    public Fill Execute(OrderIntent order, DateTimeOffset time, decimal referencePrice)
+    public Fill Execute(SizedOrder order, DateTimeOffset time, decimal referencePrice)
     {
         ArgumentNullException.ThrowIfNull(order);
         return new Fill(time, order.Side, referencePrice, ExpectedPrice(order.Side, referencePrice), order.Quantity);
@@ -45,7 +45,7 @@ public sealed class CloseWithSlippageFillModel : IFillModel
 /// </summary>
 public static class OrderSizing
 {
-    public static OrderIntent? For(TradeAction action, Account account, decimal referencePrice, IFillModel fills)
+    public static SizedOrder? For(TradeAction action, Account account, decimal referencePrice, IFillModel fills)
     {
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(fills);
@@ -60,7 +60,7 @@ public static class OrderSizing
             case TradeAction.Hold:
                 return null;
             case TradeAction.Sell:
-                return account.OldestLotQuantity is { } lot ? new OrderIntent(TradeSide.Sell, lot) : null;
+                return account.OldestLotQuantity is { } lot ? new SizedOrder(TradeSide.Sell, lot) : null;
             case TradeAction.Buy:
                 if (account.OpenLots >= options.MaxLots)
                 {
@@ -75,7 +75,7 @@ public static class OrderSizing
                     : account.Equity(referencePrice) * options.SizeValue / costPerUnit;
                 var quantity = Math.Floor(Math.Min(wanted, affordable) / options.QuantityStep) * options.QuantityStep;
                 var notional = quantity * fill;
-                return quantity <= 0 || notional < options.MinNotional || notional <= 0 ? null : new OrderIntent(TradeSide.Buy, quantity);
+                return quantity <= 0 || notional < options.MinNotional || notional <= 0 ? null : new SizedOrder(TradeSide.Buy, quantity);
             default:
                 throw new ArgumentOutOfRangeException(nameof(action), action, "Unknown action.");
         }
