@@ -6,11 +6,13 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.Mlflow.Server.Endpoints;
+using Platform.Mlflow.Server.Security;
 using Platform.Mlflow.Server.Storage;
 
 namespace Platform.Mlflow.Server;
@@ -30,6 +32,15 @@ public sealed class MlflowServerOptions
     /// <summary>Write request and error logs to the console.</summary>
     public bool LogToConsole { get; set; }
 
+    /// <summary>HTTP basic auth (MLflow's basic-auth app); null: anyone who can connect may do anything.</summary>
+    public BasicAuthOptions? BasicAuth { get; set; }
+
+    /// <summary>Allow a non-loopback address without authentication (otherwise refused).</summary>
+    public bool Insecure { get; set; }
+
+    /// <summary>Largest artifact upload in bytes; larger ones get 413 RESOURCE_EXHAUSTED. Default 2 GiB.</summary>
+    public long MaxArtifactBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
     /// <summary>Clock for timestamps the server assigns (tests may substitute one).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -46,11 +57,27 @@ public sealed class MlflowServerOptions
             throw new ArgumentException($"Port must be between 0 and 65535, got {Port}.");
         }
 
-        if (ParseHost(Host) is null)
+        if (ParseHost(Host) is not { } address)
         {
             throw new ArgumentException($"Host '{Host}' is not an IP address or 'localhost'.");
         }
+
+        if (MaxArtifactBytes < 1)
+        {
+            throw new ArgumentException($"The artifact size limit must be positive, got {MaxArtifactBytes} bytes.");
+        }
+
+        BasicAuth?.Validate();
+        if (!IPAddress.IsLoopback(address) && BasicAuth is null && !Insecure)
+        {
+            throw new ArgumentException(
+                $"Refusing to listen on {Host} without authentication: anyone who can connect could change models. " +
+                "Enable basic auth (--app-name basic-auth with an admin password) or pass --insecure.");
+        }
     }
+
+    /// <summary>Whether the server listens on a loopback address only (then the Host header is checked).</summary>
+    internal bool IsLoopback => ParseHost(Host) is { } address && IPAddress.IsLoopback(address);
 
     internal static IPAddress? ParseHost(string host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
@@ -74,11 +101,13 @@ public sealed class MlflowLocalServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly SqliteDatabase _database;
+    private readonly UserStore? _users;
 
-    private MlflowLocalServer(WebApplication app, SqliteDatabase database, Uri baseAddress)
+    private MlflowLocalServer(WebApplication app, SqliteDatabase database, UserStore? users, Uri baseAddress)
     {
         _app = app;
         _database = database;
+        _users = users;
         BaseAddress = baseAddress;
     }
 
@@ -117,8 +146,15 @@ public sealed class MlflowLocalServer : IAsyncDisposable
         }
 
         WebApplication? app = null;
+        UserStore? users = null;
         try
         {
+            if (options.BasicAuth is { } auth)
+            {
+                users = new UserStore(Path.Combine(store, "basic_auth.db"), options.TimeProvider);
+                users.EnsureAdmin(auth.AdminUsername, auth.AdminPassword);
+            }
+
             var tracking = new TrackingStore(database, options.TimeProvider);
             tracking.EnsureDefaultExperiment();
             var registry = new RegistryStore(database, options.TimeProvider);
@@ -147,6 +183,18 @@ public sealed class MlflowLocalServer : IAsyncDisposable
             app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<MlflowLocalServer>();
             app.Use((context, next) => HandleErrorsAsync(context, next, logger));
+            if (options.IsLoopback)
+            {
+                app.Use(CheckLoopbackHostAsync);
+            }
+
+            if (users is not null)
+            {
+                app.Use((context, next) => BasicAuthentication.HandleAsync(context, next, users, options.BasicAuth!));
+                BasicAuthentication.MapUsers(app, users);
+            }
+
+            app.Use((context, next) => LimitArtifactUploadAsync(context, next, options.MaxArtifactBytes));
             ApiEndpoints.Map(app, tracking, registry, artifacts);
             UiEndpoints.Map(app, tracking, registry, artifacts);
             app.MapFallback(NoEndpointAsync);
@@ -155,7 +203,7 @@ public sealed class MlflowLocalServer : IAsyncDisposable
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var baseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
             ServerLog.Listening(logger, baseAddress, store);
-            return new MlflowLocalServer(app, database, baseAddress);
+            return new MlflowLocalServer(app, database, users, baseAddress);
         }
         catch
         {
@@ -165,6 +213,7 @@ public sealed class MlflowLocalServer : IAsyncDisposable
                 await app.DisposeAsync().ConfigureAwait(false);
             }
 
+            users?.Dispose();
             database.Dispose();
             throw;
         }
@@ -183,8 +232,46 @@ public sealed class MlflowLocalServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _users?.Dispose();
         _database.Dispose();
     }
+
+    /// <summary>
+    /// A loopback-bound server answers only requests addressed to a loopback name: a web page elsewhere cannot reach
+    /// it through a rebound DNS name (DNS rebinding).
+    /// </summary>
+    private static Task CheckLoopbackHostAsync(HttpContext context, Func<Task> next)
+    {
+        var host = context.Request.Host.Host;
+        return host is "127.0.0.1" or "[::1]" || string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+            ? next()
+            : Http.WriteErrorAsync(context.Response, MlflowErrorCodes.PermissionDenied,
+                $"Host '{context.Request.Host}' is not allowed: this server listens on loopback and accepts only localhost, 127.0.0.1 or [::1] (DNS rebinding protection).");
+    }
+
+    /// <summary>Artifact uploads above the limit are refused with 413 before (Content-Length) or while (chunked) reading.</summary>
+    private static Task LimitArtifactUploadAsync(HttpContext context, Func<Task> next, long limit)
+    {
+        if (HttpMethods.IsPut(context.Request.Method) && context.Request.Path.StartsWithSegments("/api/2.0/mlflow-artifacts/artifacts", StringComparison.Ordinal))
+        {
+            if (context.Request.ContentLength > limit)
+            {
+                return ArtifactTooLargeAsync(context.Response, limit);
+            }
+
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = limit;
+            }
+        }
+
+        return next();
+    }
+
+    private static Task ArtifactTooLargeAsync(HttpResponse response, long limit) =>
+        Http.WriteErrorAsync(response, "RESOURCE_EXHAUSTED",
+            $"The artifact exceeds the server's upload limit of {limit} bytes ({limit / (1024.0 * 1024.0):0.#} MiB); raise it with --max-artifact-size-mb.",
+            StatusCodes.Status413PayloadTooLarge);
 
     /// <summary>Unknown path: 404; known path with another method: 405 (as Flask answers MLflow clients); both ENDPOINT_NOT_FOUND.</summary>
     private static async Task NoEndpointAsync(HttpContext context)
@@ -217,6 +304,11 @@ public sealed class MlflowLocalServer : IAsyncDisposable
             activity?.SetStatus(ActivityStatusCode.Error, ex.ErrorCode);
             ErrorCounter.Add(1, new KeyValuePair<string, object?>("error_code", ex.ErrorCode));
             await Http.WriteErrorAsync(context.Response, ex.ErrorCode, ex.Message).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted && ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0;
+            await ArtifactTooLargeAsync(context.Response, limit).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {

@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
@@ -59,17 +58,13 @@ public sealed partial class MlflowClient : IDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        var root = options.TrackingUri.AbsoluteUri;
+        var root = options.ServerUri.AbsoluteUri;
         _baseUri = new Uri(root.EndsWith('/') ? root : root + "/");
-        _authorization = options.Token is not null
-            ? new AuthenticationHeaderValue("Bearer", options.Token)
-            : options.Username is not null
-                ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")))
-                : null;
+        _authorization = options.Authorization();
     }
 
-    /// <summary>The tracking server's base address.</summary>
-    public Uri TrackingUri => _options.TrackingUri;
+    /// <summary>The tracking server's base address (without credentials).</summary>
+    public Uri TrackingUri => _options.ServerUri;
 
     /// <summary>Creates a client that owns its HttpClient (disposed with the client).</summary>
     public static MlflowClient Create(MlflowClientOptions options, TimeProvider? timeProvider = null, ILogger<MlflowClient>? logger = null)
@@ -171,8 +166,8 @@ public sealed partial class MlflowClient : IDisposable
                 if (attempt >= _options.MaxRetries)
                 {
                     activity?.SetStatus(ActivityStatusCode.Error);
-                    var what = ex is OperationCanceledException ? $"timed out after {_options.RequestTimeout.TotalSeconds:0.#} s" : $"failed ({ex.Message})";
-                    throw new MlflowException(MlflowErrorCodes.TemporarilyUnavailable, $"MLflow request {operation} to {_options.TrackingUri} {what}, after {attempt + 1} attempt(s).", HttpStatusCode.ServiceUnavailable, ex);
+                    var what = ex is OperationCanceledException ? $"timed out after {_options.RequestTimeout.TotalSeconds:0.#} s" : $"failed ({UriRedaction.Redact(ex.Message)})";
+                    throw new MlflowException(MlflowErrorCodes.TemporarilyUnavailable, $"MLflow request {operation} to {_baseUri} {what}, after {attempt + 1} attempt(s).", HttpStatusCode.ServiceUnavailable, ex);
                 }
 
                 ClientLog.Retrying(_logger, operation, attempt + 1, ex is OperationCanceledException ? "timeout" : "connection failure");
@@ -236,7 +231,7 @@ public sealed partial class MlflowClient : IDisposable
             >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => MlflowErrorCodes.BadRequest,
             _ => MlflowErrorCodes.InternalError,
         };
-        var excerpt = body.Length > 300 ? body[..300] + "..." : body;
+        var excerpt = UriRedaction.Redact(body.Length > 300 ? body[..300] + "..." : body);
         return MlflowException.Create(code, $"MLflow {operation} failed with HTTP {(int)response.StatusCode}: {excerpt}", response.StatusCode);
     }
 

@@ -5,7 +5,8 @@ namespace Platform.Mlflow;
 /// <summary>
 /// How to reach an MLflow tracking server. <see cref="FromEnvironment"/> reads MLflow's own variables:
 /// MLFLOW_TRACKING_URI, MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (basic auth), MLFLOW_TRACKING_TOKEN (bearer),
-/// MLFLOW_HTTP_REQUEST_MAX_RETRIES and MLFLOW_HTTP_REQUEST_TIMEOUT (seconds).
+/// MLFLOW_HTTP_REQUEST_MAX_RETRIES and MLFLOW_HTTP_REQUEST_TIMEOUT (seconds). User info in the URI
+/// (<c>http://user:pw@host</c>) is basic auth, as MLflow's Python client treats it; it is never sent in the URL or printed.
 /// </summary>
 public sealed class MlflowClientOptions
 {
@@ -46,7 +47,7 @@ public sealed class MlflowClientOptions
         {
             options.TrackingUri = Uri.TryCreate(uri.Trim(), UriKind.Absolute, out var parsed)
                 ? parsed
-                : throw new MlflowConfigurationException($"MLFLOW_TRACKING_URI '{uri}' is not an absolute URI (expected http://host:port).");
+                : throw new MlflowConfigurationException($"MLFLOW_TRACKING_URI '{UriRedaction.Redact(uri)}' is not an absolute URI (expected http://host:port).");
         }
 
         options.Username = NullIfEmpty(getVariable("MLFLOW_TRACKING_USERNAME"));
@@ -75,17 +76,28 @@ public sealed class MlflowClientOptions
     {
         if (TrackingUri is null || !TrackingUri.IsAbsoluteUri || (TrackingUri.Scheme != Uri.UriSchemeHttp && TrackingUri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new MlflowConfigurationException($"Tracking URI '{TrackingUri}' must be an absolute http:// or https:// address of an MLflow server.");
+            throw new MlflowConfigurationException($"Tracking URI '{UriRedaction.Redact(TrackingUri)}' must be an absolute http:// or https:// address of an MLflow server.");
+        }
+
+        if (Token is not null && (Username is not null || Password is not null))
+        {
+            throw new MlflowConfigurationException("MLFLOW_TRACKING_TOKEN and MLFLOW_TRACKING_USERNAME/PASSWORD are both set: use a bearer token or basic auth, not both.");
+        }
+
+        var uriHasCredentials = TrackingUri.UserInfo.Length > 0;
+        if (uriHasCredentials && (Username is not null || Password is not null || Token is not null))
+        {
+            throw new MlflowConfigurationException("MLFLOW_TRACKING_URI carries user:password and MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN are set too: keep one way of passing credentials.");
+        }
+
+        if (uriHasCredentials && !TrackingUri.UserInfo.Contains(':', StringComparison.Ordinal))
+        {
+            throw new MlflowConfigurationException("The user info of MLFLOW_TRACKING_URI must be user:password.");
         }
 
         if ((Username is null) != (Password is null))
         {
             throw new MlflowConfigurationException("Basic auth needs both MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.");
-        }
-
-        if (Token is not null && Username is not null)
-        {
-            throw new MlflowConfigurationException("Set either a bearer token (MLFLOW_TRACKING_TOKEN) or basic auth (username/password), not both.");
         }
 
         if (MaxRetries is < 0 or > 20)
@@ -102,6 +114,40 @@ public sealed class MlflowClientOptions
         {
             throw new MlflowConfigurationException("RequestTimeout must be positive.");
         }
+    }
+
+    /// <summary>The address requests go to: <see cref="TrackingUri"/> without its user info.</summary>
+    public Uri ServerUri => UriRedaction.WithoutUserInfo(TrackingUri);
+
+    /// <summary>The Authorization header value these options send, or null (call <see cref="Validate"/> first).</summary>
+    public System.Net.Http.Headers.AuthenticationHeaderValue? Authorization()
+    {
+        if (Token is not null)
+        {
+            return new("Bearer", Token);
+        }
+
+        var (user, password) = Username is not null
+            ? (Username, Password ?? "")
+            : TrackingUri.UserInfo.Split(':', 2) is [var u, var p] ? (Uri.UnescapeDataString(u), Uri.UnescapeDataString(p)) : (null, null);
+        return user is null ? null : new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+    }
+
+    /// <summary>A copy of these options (callers adjust it without changing the shared instance).</summary>
+    public MlflowClientOptions Clone() => (MlflowClientOptions)MemberwiseClone();
+
+    /// <summary>Copies every setting into <paramref name="target"/> (the options pattern fills an instance it created).</summary>
+    public void CopyTo(MlflowClientOptions target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        target.TrackingUri = TrackingUri;
+        target.Username = Username;
+        target.Password = Password;
+        target.Token = Token;
+        target.MaxRetries = MaxRetries;
+        target.InitialBackoff = InitialBackoff;
+        target.MaxBackoff = MaxBackoff;
+        target.RequestTimeout = RequestTimeout;
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -13,18 +13,26 @@ public static class MlflowServiceCollectionExtensions
     public static IServiceCollection AddMlflowClient(this IServiceCollection services, Action<MlflowClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        return services.AddMlflowClient(() =>
+        {
+            var options = MlflowClientOptions.FromEnvironment();
+            configure?.Invoke(options);
+            return options;
+        });
+    }
+
+    /// <summary>Adds <see cref="MlflowClient"/> with exactly these options (URI and credentials), validated at start.</summary>
+    public static IServiceCollection AddMlflowClient(this IServiceCollection services, MlflowClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        return services.AddMlflowClient(options.Clone);
+    }
+
+    private static IServiceCollection AddMlflowClient(this IServiceCollection services, Func<MlflowClientOptions> source)
+    {
         services.AddOptions<MlflowClientOptions>()
-            .Configure(options =>
-            {
-                var fromEnvironment = MlflowClientOptions.FromEnvironment();
-                options.TrackingUri = fromEnvironment.TrackingUri;
-                options.Username = fromEnvironment.Username;
-                options.Password = fromEnvironment.Password;
-                options.Token = fromEnvironment.Token;
-                options.MaxRetries = fromEnvironment.MaxRetries;
-                options.RequestTimeout = fromEnvironment.RequestTimeout;
-                configure?.Invoke(options);
-            })
+            .Configure(options => source().CopyTo(options))
             .Validate(
                 options =>
                 {

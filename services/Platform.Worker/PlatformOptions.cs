@@ -1,3 +1,5 @@
+using Platform.Mlflow;
+
 namespace Platform.Worker;
 
 /// <summary>
@@ -8,18 +10,19 @@ public sealed record PlatformOptions
 {
     public const string Section = "Platform";
 
-    /// <summary>host:port of a Temporal frontend; empty → the embedded server.</summary>
-    public string? TemporalAddress { get; init; }
+    /// <summary>A Temporal frontend (address, namespace, TLS, API key); null → the embedded server.</summary>
+    public TemporalEndpoint? Temporal { get; init; }
 
-    public string TemporalNamespace { get; init; } = "default";
+    /// <summary>The namespace workflows run in (the embedded server's is "default").</summary>
+    public string TemporalNamespace => Temporal?.Namespace ?? "default";
 
     public string TaskQueue { get; init; } = Platform.Workflows.TaskQueues.Lifecycle;
 
     /// <summary>Port of the embedded Temporal server (0 = any free port).</summary>
     public int EmbeddedTemporalPort { get; init; } = 7233;
 
-    /// <summary>MLflow tracking URI; empty → the embedded MLflow-compatible server.</summary>
-    public Uri? MlflowTrackingUri { get; init; }
+    /// <summary>An MLflow tracking server (URI and credentials); null → the embedded MLflow-compatible server.</summary>
+    public MlflowClientOptions? Mlflow { get; init; }
 
     /// <summary>Port of the embedded MLflow server (0 = any free port).</summary>
     public int EmbeddedMlflowPort { get; init; } = 5000;
@@ -30,17 +33,18 @@ public sealed record PlatformOptions
     /// <summary>Embedded Temporal server state in memory instead of a SQLite file (tests, demos that leave nothing behind).</summary>
     public bool InMemoryTemporal { get; init; }
 
-    /// <summary>Applies TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and MLFLOW_TRACKING_URI when set.</summary>
-    public PlatformOptions WithEnvironment()
+    /// <summary>
+    /// Uses a real Temporal server when TEMPORAL_ADDRESS is set (with the other TEMPORAL_* variables, see
+    /// <see cref="TemporalEndpoint"/>) and a real MLflow server when MLFLOW_TRACKING_URI is set (with
+    /// MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN, see <see cref="MlflowClientOptions.FromEnvironment"/>).
+    /// </summary>
+    public PlatformOptions WithEnvironment(Func<string, string?>? getVariable = null)
     {
-        var temporal = Environment.GetEnvironmentVariable("TEMPORAL_ADDRESS");
-        var ns = Environment.GetEnvironmentVariable("TEMPORAL_NAMESPACE");
-        var mlflow = Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI");
+        getVariable ??= Environment.GetEnvironmentVariable;
         return this with
         {
-            TemporalAddress = string.IsNullOrWhiteSpace(temporal) ? TemporalAddress : temporal,
-            TemporalNamespace = string.IsNullOrWhiteSpace(ns) ? TemporalNamespace : ns,
-            MlflowTrackingUri = string.IsNullOrWhiteSpace(mlflow) ? MlflowTrackingUri : new Uri(mlflow),
+            Temporal = string.IsNullOrWhiteSpace(getVariable("TEMPORAL_ADDRESS")) ? Temporal : (Temporal ?? new TemporalEndpoint()).WithEnvironment(getVariable),
+            Mlflow = string.IsNullOrWhiteSpace(getVariable("MLFLOW_TRACKING_URI")) ? Mlflow : MlflowClientOptions.FromEnvironment(getVariable),
         };
     }
 
@@ -62,9 +66,18 @@ public sealed record PlatformOptions
             errors.Add("embedded ports must be in [0, 65535]");
         }
 
-        if (MlflowTrackingUri is { IsAbsoluteUri: false })
+        if (Temporal is not null)
         {
-            errors.Add($"MLflow tracking URI '{MlflowTrackingUri}' must be absolute");
+            errors.AddRange(Temporal.Validate());
+        }
+
+        try
+        {
+            Mlflow?.Validate();
+        }
+        catch (MlflowConfigurationException e)
+        {
+            errors.Add(e.Message);
         }
 
         return errors;

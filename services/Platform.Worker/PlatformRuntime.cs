@@ -25,22 +25,29 @@ public sealed class PlatformRuntime : IAsyncDisposable
     private readonly TemporalServerHost? temporalServer;
     private readonly MlflowLocalServer? mlflowServer;
 
-    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, TemporalClient client, string temporalAddress, Uri mlflowUri, PlatformOptions options)
+    private PlatformRuntime(IHost host, TemporalServerHost? temporalServer, MlflowLocalServer? mlflowServer, TemporalClient client, TemporalEndpoint temporal, MlflowClientOptions mlflow, PlatformOptions options)
     {
         this.host = host;
         this.temporalServer = temporalServer;
         this.mlflowServer = mlflowServer;
         Client = client;
-        TemporalAddress = temporalAddress;
-        MlflowUri = mlflowUri;
+        Temporal = temporal;
+        MlflowClientOptions = mlflow;
         Options = options;
     }
 
     public TemporalClient Client { get; }
 
-    public string TemporalAddress { get; }
+    /// <summary>The Temporal server the worker and <see cref="Client"/> use.</summary>
+    public TemporalEndpoint Temporal { get; }
 
-    public Uri MlflowUri { get; }
+    public string TemporalAddress => Temporal.Address;
+
+    /// <summary>The MLflow server and credentials every MLflow client of the platform uses.</summary>
+    public MlflowClientOptions MlflowClientOptions { get; }
+
+    /// <summary>The MLflow server's address, without credentials (safe to print).</summary>
+    public Uri MlflowUri => MlflowClientOptions.ServerUri;
 
     public PlatformOptions Options { get; }
 
@@ -67,7 +74,7 @@ public sealed class PlatformRuntime : IAsyncDisposable
         MlflowLocalServer? mlflowServer = null;
         try
         {
-            if (string.IsNullOrWhiteSpace(options.TemporalAddress))
+            if (options.Temporal is null)
             {
                 temporalServer = await TemporalServerHost.StartAsync(
                     new TemporalServerOptions { Port = options.EmbeddedTemporalPort, DatabasePath = options.InMemoryTemporal ? null : Path.Combine(options.DataDirectory, "temporal.db") },
@@ -75,13 +82,14 @@ public sealed class PlatformRuntime : IAsyncDisposable
                     cancellationToken);
             }
 
-            if (options.MlflowTrackingUri is null)
+            if (options.Mlflow is null)
             {
                 mlflowServer = await MlflowLocalServer.StartAsync(new MlflowServerOptions { Port = options.EmbeddedMlflowPort, StoreDirectory = Path.Combine(options.DataDirectory, "mlflow") }, cancellationToken);
             }
 
-            var address = temporalServer?.TargetHost ?? options.TemporalAddress!;
-            var mlflowUri = mlflowServer?.BaseAddress ?? options.MlflowTrackingUri!;
+            var temporal = options.Temporal ?? new TemporalEndpoint { Address = temporalServer!.TargetHost };
+            var mlflow = options.Mlflow ?? new MlflowClientOptions { TrackingUri = mlflowServer!.BaseAddress };
+            var connect = temporal.ToConnectOptions();
             var tracing = new TemporalTracingInterceptor();
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             if (loggerFactory is not null)
@@ -93,14 +101,14 @@ public sealed class PlatformRuntime : IAsyncDisposable
             var data = new PlatformDataOptions { Directory = options.DataDirectory };
             builder.Services.AddSingleton(data);
             builder.Services.AddSingleton<IMarketDataStore>(_ => new DuckDbMarketDataStore(data.MarketStorePath));
-            builder.Services.AddSingleton(_ => MlflowClient.Create(new MlflowClientOptions { TrackingUri = mlflowUri }));
+            builder.Services.AddMlflowClient(mlflow);
             builder.Services.AddSingleton<IAuditLog>(_ => new JsonLinesAuditLog(data.AuditLogPath));
             builder.Services.AddOpenTelemetry().WithTracing(t => t.AddPlatformTracing("platform-worker", TelemetryOptions.FromEnvironment()));
             builder.Services
-                .AddHostedTemporalWorker(address, options.TemporalNamespace, options.TaskQueue)
+                .AddHostedTemporalWorker(temporal.Address, temporal.Namespace, options.TaskQueue)
                 .ConfigureOptions(o =>
                 {
-                    o.ClientOptions ??= new TemporalClientConnectOptions(address) { Namespace = options.TemporalNamespace };
+                    o.ClientOptions = temporal.ToConnectOptions();
                     o.ClientOptions.Interceptors = [tracing];
                 })
                 .AddWorkflow<BackfillWorkflow>()
@@ -114,8 +122,9 @@ public sealed class PlatformRuntime : IAsyncDisposable
                 .AddSingletonActivities<PromotionActivities>();
             var host = builder.Build();
             await host.StartAsync(cancellationToken);
-            var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = options.TemporalNamespace, Interceptors = [tracing] });
-            return new PlatformRuntime(host, temporalServer, mlflowServer, client, address, mlflowUri, options);
+            connect.Interceptors = [tracing];
+            var client = await TemporalClient.ConnectAsync(connect);
+            return new PlatformRuntime(host, temporalServer, mlflowServer, client, temporal, mlflow, options);
         }
         catch
         {
@@ -132,6 +141,9 @@ public sealed class PlatformRuntime : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>A client for the platform's MLflow server, with its credentials (the caller disposes it).</summary>
+    public MlflowClient CreateMlflowClient() => MlflowClient.Create(MlflowClientOptions);
 
     public async ValueTask DisposeAsync()
     {

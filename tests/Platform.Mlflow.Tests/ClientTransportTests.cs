@@ -207,6 +207,58 @@ public sealed class ClientTransportTests
         Assert.Null(options.Token);
     }
 
+    [Fact]
+    public async Task Send_UserInfoInTrackingUri_SendsBasicAuthAndNeverTheUserInfo()
+    {
+        var handler = new ScriptedHandler(_ => Json("""{"run":{"info":{"run_id":"r1"}}}"""));
+        using var client = NewClient(handler, options: new MlflowClientOptions { TrackingUri = new Uri("http://ana:s%3Acret@mlflow.test:5000") });
+
+        await client.GetRunAsync("r1");
+
+        var request = Assert.Single(handler.Requests);
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("ana:s:cret")), request.Authorization);
+        Assert.DoesNotContain("ana", request.Uri, StringComparison.Ordinal);
+        Assert.DoesNotContain("cret", client.TrackingUri.AbsoluteUri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_ConnectionFailsWithCredentialsInUri_ErrorNamesTheServerWithoutThePassword()
+    {
+        var handler = new ScriptedHandler((_, _) => throw new HttpRequestException("Connection refused (http://ana:hunter22@mlflow.test:5000/)"));
+        using var client = NewClient(handler, maxRetries: 0, options: new MlflowClientOptions { TrackingUri = new Uri("http://ana:hunter22@mlflow.test:5000") });
+
+        var error = await Assert.ThrowsAsync<MlflowException>(() => client.GetRunAsync("r1"));
+
+        Assert.DoesNotContain("hunter22", error.Message, StringComparison.Ordinal);
+        Assert.Contains("mlflow.test:5000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://user:pw@host:5000/", "http://***@host:5000/")]
+    [InlineData("see https://a:b@x.example/path and http://c@y", "see https://***@x.example/path and http://***@y")]
+    [InlineData("http://host:5000/", "http://host:5000/")]
+    public void Redact_UserInfo_IsReplaced(string text, string expected)
+    {
+        Assert.Equal(expected, UriRedaction.Redact(text));
+    }
+
+    [Fact]
+    public void FromEnvironment_TokenWithUsernameAndPassword_OneClearError()
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["MLFLOW_TRACKING_URI"] = "http://user:pw@mlflow.example",
+            ["MLFLOW_TRACKING_TOKEN"] = "t",
+            ["MLFLOW_TRACKING_USERNAME"] = "ana",
+            ["MLFLOW_TRACKING_PASSWORD"] = "pw",
+        };
+
+        var error = Assert.Throws<MlflowConfigurationException>(() => MlflowClientOptions.FromEnvironment(variables.GetValueOrDefault));
+
+        Assert.Contains("MLFLOW_TRACKING_TOKEN", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("mlflow-artifacts:/1/abc/artifacts", "1/abc/artifacts")]
     [InlineData("mlflow-artifacts://host:5000/1/abc/artifacts", "1/abc/artifacts")]

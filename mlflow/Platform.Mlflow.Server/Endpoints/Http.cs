@@ -94,9 +94,14 @@ internal static class Http
     public static Func<HttpContext, IResult> QueryCall<TResponse>(Func<HttpRequest, TResponse> call, JsonTypeInfo<TResponse> response) =>
         ctx => Ok(call(ctx.Request), response);
 
-    public static async Task WriteErrorAsync(HttpResponse response, string errorCode, string message, int? statusCode = null)
+    public static async Task WriteErrorAsync(HttpResponse response, string errorCode, string message, int? statusCode = null, (string Name, string Value)? header = null)
     {
         response.Clear();
+        if (header is var (name, value))
+        {
+            response.Headers[name] = value;
+        }
+
         response.StatusCode = statusCode ?? (int)MlflowErrorCodes.ToHttpStatus(errorCode);
         response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(response.Body, new ErrorResponse(errorCode, message), Json.ErrorResponse).ConfigureAwait(false);

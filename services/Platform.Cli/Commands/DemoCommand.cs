@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Platform.Activities;
 using Platform.Domain.Promotion;
-using Platform.Mlflow;
 using Platform.Reporting;
 using Platform.Workflows;
 using Platform.Worker;
@@ -49,14 +48,14 @@ internal static class DemoCommand
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Temporal [blue]{runtime.TemporalAddress}[/], MLflow [blue]{runtime.MlflowUri}[/], state in {dataDirectory}");
         var request = LifecycleDefaults.Retraining(LifecycleDefaults.ModelName, seed, DemoThresholds, TimeSpan.FromHours(1), LifecycleDefaults.BundledEnd, DemoApprover);
         var id = $"{LifecycleDefaults.RetrainingWorkflowId(request.ModelName)}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
-        var handle = await runtime.Client.StartWorkflowAsync((RetrainingWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, runtime.Options.TaskQueue));
+        var handle = await TemporalCalls.RetryAsync("start the retraining", () => runtime.Client.StartWorkflowAsync((RetrainingWorkflow w) => w.RunAsync(request), TemporalCalls.StartOptions(id, runtime.Options.TaskQueue)), cancellation);
         var timings = new Dictionary<string, TimeSpan>();
         var result = await CliProgress.RunAsync(
             async ctx =>
             {
                 var stages = new[] { ("backfill", "backfill 5 symbols, Jul–Dec 2022"), ("training", "train Linear + LSTM (MLflow runs)"), ("promotion", "champion vs challenger, approval") };
                 var tasks = stages.ToDictionary(s => s.Item1, s => ctx.AddTask(s.Item2, autoStart: false, maxValue: 1));
-                var resultTask = handle.GetResultAsync();
+                var resultTask = TemporalCalls.RetryAsync($"the result of {id}", () => handle.GetResultAsync(), cancellation);
                 while (!resultTask.IsCompleted)
                 {
                     foreach (var (stage, _) in stages)
@@ -90,7 +89,7 @@ internal static class DemoCommand
 
         try
         {
-            var description = await client.GetWorkflowHandle(workflowId).DescribeAsync();
+            var description = await TemporalCalls.RetryAsync($"the progress of {workflowId}", () => client.GetWorkflowHandle(workflowId).DescribeAsync(), CancellationToken.None);
             if (!task.IsStarted)
             {
                 task.StartTask();
@@ -127,7 +126,7 @@ internal static class DemoCommand
         }
 
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"promotion: [bold]{p.Outcome}[/] v{p.ChallengerVersion} by {p.DecidedBy}: {p.Reason}");
-        using var mlflow = MlflowClient.Create(new MlflowClientOptions { TrackingUri = runtime.MlflowUri });
+        using var mlflow = runtime.CreateMlflowClient();
         await StatusReport.PrintAsync(mlflow, null, request.ModelName, new PlatformDataOptions { Directory = dataDirectory }, cancellation);
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"total {total.TotalSeconds:0.0} s ({string.Join(", ", timings.Select(x => $"{x.Key} {x.Value.TotalSeconds:0.0} s"))})");
 

@@ -38,7 +38,7 @@ internal static class LifecycleCommands
         {
             var options = new PlatformOptions { DataDirectory = parse.GetValue(data)!, EmbeddedTemporalPort = parse.GetValue(temporalPort), EmbeddedMlflowPort = parse.GetValue(mlflowPort) }.WithEnvironment();
             await using var runtime = await PlatformRuntime.StartAsync(options, cancellationToken: cancellation);
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Temporal: [blue]{runtime.TemporalAddress}[/] ({(runtime.EmbeddedTemporal ? "embedded" : "external")}), namespace {options.TemporalNamespace}, task queue {options.TaskQueue}");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Temporal: [blue]{runtime.TemporalAddress}[/] ({(runtime.EmbeddedTemporal ? "embedded" : "external, " + runtime.Temporal.Describe())}), namespace {options.TemporalNamespace}, task queue {options.TaskQueue}");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"MLflow:   [blue]{runtime.MlflowUri}[/] ({(runtime.EmbeddedMlflow ? "embedded; web view at /" : "external")})");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Data:     {Path.GetFullPath(options.DataDirectory)}");
             AnsiConsole.MarkupLine("Worker running. Press Ctrl+C to stop.");
@@ -74,9 +74,9 @@ internal static class LifecycleCommands
                 parse.GetValue(source) is { } dir && !dir.StartsWith("http", StringComparison.OrdinalIgnoreCase) ? Path.GetFullPath(dir) : parse.GetValue(source));
             var client = await ConnectAsync();
             var id = $"backfill-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
-            var handle = await client.StartWorkflowAsync((BackfillWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, TaskQueues.Lifecycle));
+            var handle = await TemporalCalls.RetryAsync("start the backfill", () => client.StartWorkflowAsync((BackfillWorkflow w) => w.RunAsync(request), TemporalCalls.StartOptions(id)), cancellation);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"started [blue]{id}[/]");
-            var result = await AnsiConsole.Status().StartAsync("backfilling", _ => handle.GetResultAsync());
+            var result = await AnsiConsole.Status().StartAsync("backfilling", _ => TemporalCalls.RetryAsync($"the result of {id}", () => handle.GetResultAsync(), cancellation));
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{result.Chunks} chunks: {result.Inserted} inserted, {result.Updated} updated, {result.Unchanged} unchanged, {result.Rejected} rejected, {result.MissingBars} missing bars");
             foreach (var detail in result.Details.SelectMany(d => d.RejectedDetails).Take(20))
             {
@@ -106,9 +106,9 @@ internal static class LifecycleCommands
                 [.. parse.GetValue(kinds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], LifecycleDefaults.Hyperparameters(parse.GetValue(seed)));
             var client = await ConnectAsync();
             var id = $"training-{request.ModelName}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
-            var handle = await client.StartWorkflowAsync((TrainingWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, TaskQueues.Lifecycle));
+            var handle = await TemporalCalls.RetryAsync("start the training", () => client.StartWorkflowAsync((TrainingWorkflow w) => w.RunAsync(request), TemporalCalls.StartOptions(id)), cancellation);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"started [blue]{id}[/]");
-            var result = await AnsiConsole.Status().StartAsync("training (Ctrl+C leaves it running)", _ => handle.GetResultAsync());
+            var result = await AnsiConsole.Status().StartAsync("training (Ctrl+C leaves it running)", _ => TemporalCalls.RetryAsync($"the result of {id}", () => handle.GetResultAsync(), cancellation));
             foreach (var c in result.Candidates)
             {
                 AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{c.Kind}: version {c.Version}, {c.ValidationMetric} {c.ValidationScore:0.###} (best epoch {c.BestEpoch}/{c.Epochs}), run {c.RunId}");
@@ -139,15 +139,15 @@ internal static class LifecycleCommands
             var name = parse.GetValue(model)!;
             var request = new PromotionWorkflow.Request(name, LifecycleDefaults.TradedSymbol, from, to, parse.GetValue(fee), LifecycleDefaults.Thresholds, TimeSpan.FromHours(hours));
             var client = await ConnectAsync();
-            var handle = await client.StartWorkflowAsync(
+            var handle = await TemporalCalls.RetryAsync("start the promotion", () => client.StartWorkflowAsync(
                 (PromotionWorkflow w) => w.RunAsync(request),
-                new WorkflowOptions(LifecycleDefaults.PromotionWorkflowId(name), TaskQueues.Lifecycle) { IdConflictPolicy = WorkflowIdConflictPolicy.Fail });
+                new WorkflowOptions(LifecycleDefaults.PromotionWorkflowId(name), TaskQueues.Lifecycle) { IdConflictPolicy = WorkflowIdConflictPolicy.Fail }), cancellation);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"started [blue]{handle.Id}[/]; evaluating...");
             var stage = await AnsiConsole.Status().StartAsync("evaluating champion vs challenger", async _ =>
             {
                 while (true)
                 {
-                    var s = await handle.QueryAsync(w => w.CurrentStage);
+                    var s = await TemporalCalls.RetryAsync("the promotion's stage", () => handle.QueryAsync(w => w.CurrentStage), cancellation);
                     if (s != PromotionWorkflow.Stage.Evaluating)
                     {
                         return s;
@@ -156,7 +156,7 @@ internal static class LifecycleCommands
                     await Task.Delay(500, cancellation);
                 }
             });
-            var gate = await handle.QueryAsync(w => w.Gate);
+            var gate = await TemporalCalls.RetryAsync("the promotion's gate", () => handle.QueryAsync(w => w.Gate), cancellation);
             if (gate is not null)
             {
                 PrintGate(gate);
@@ -189,8 +189,10 @@ internal static class LifecycleCommands
             var decision = new PromotionWorkflow.ApprovalDecision(parse.GetValue(version)!, parse.GetValue(by)!, parse.GetValue(reason)!);
             try
             {
-                var stage = approve ? await handle.ExecuteUpdateAsync(w => w.ApproveAsync(decision)) : await handle.ExecuteUpdateAsync(w => w.RejectAsync(decision));
-                var result = await handle.GetResultAsync();
+                // One update id for every attempt: a retried update is not applied twice.
+                var update = new WorkflowUpdateOptions { Id = $"{verb}-{Guid.NewGuid():N}" };
+                var stage = await TemporalCalls.RetryAsync($"send the {verb} decision", () => approve ? handle.ExecuteUpdateAsync(w => w.ApproveAsync(decision), update) : handle.ExecuteUpdateAsync(w => w.RejectAsync(decision), update), cancellation);
+                var result = await TemporalCalls.RetryAsync("the promotion's result", () => handle.GetResultAsync(), cancellation);
                 AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{stage}: {result.Reason} (by {result.DecidedBy})");
                 return 0;
             }
@@ -218,7 +220,9 @@ internal static class LifecycleCommands
             var request = new RollbackWorkflow.Request(parse.GetValue(model)!, parse.GetValue(by)!, parse.GetValue(reason)!);
             try
             {
-                var result = await client.ExecuteWorkflowAsync((RollbackWorkflow w) => w.RunAsync(request), new WorkflowOptions($"rollback-{request.ModelName}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}", TaskQueues.Lifecycle));
+                var id = $"rollback-{request.ModelName}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
+                var handle = await TemporalCalls.RetryAsync("start the rollback", () => client.StartWorkflowAsync((RollbackWorkflow w) => w.RunAsync(request), TemporalCalls.StartOptions(id)), cancellation);
+                var result = await TemporalCalls.RetryAsync($"the result of {id}", () => handle.GetResultAsync(), cancellation);
                 AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"champion is v{result.RestoredVersion} again (was v{result.ReplacedVersion})");
                 return 0;
             }
@@ -256,20 +260,8 @@ internal static class LifecycleCommands
         AnsiConsole.Write(table);
     }
 
-    private static MlflowClientOptions MlflowOptions() =>
-        Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 } ? MlflowClientOptions.FromEnvironment() : new MlflowClientOptions();
+    /// <summary>MLflow as `platform up` is configured: MLFLOW_TRACKING_URI and its credentials, else the local default.</summary>
+    private static MlflowClientOptions MlflowOptions() => MlflowClientOptions.FromEnvironment();
 
-    internal static async Task<TemporalClient> ConnectAsync()
-    {
-        var address = Environment.GetEnvironmentVariable("TEMPORAL_ADDRESS") is { Length: > 0 } a ? a : "127.0.0.1:7233";
-        var ns = Environment.GetEnvironmentVariable("TEMPORAL_NAMESPACE") is { Length: > 0 } n ? n : "default";
-        try
-        {
-            return await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = ns, Interceptors = [new Platform.Telemetry.TemporalTracingInterceptor()] });
-        }
-        catch (Exception e) when (e is RpcException or InvalidOperationException)
-        {
-            throw new InvalidRequestException($"cannot reach Temporal at {address} ({e.Message}); start the platform with ./platform up or set TEMPORAL_ADDRESS");
-        }
-    }
+    internal static Task<TemporalClient> ConnectAsync() => TemporalCalls.ConnectAsync();
 }

@@ -27,11 +27,17 @@ internal static class MlflowCommands
         var host = new Option<string>("--host") { Description = "Address to listen on (an IP address or localhost).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port (0 picks a free one).", DefaultValueFactory = _ => 5000 };
         var store = new Option<string>("--store") { Description = "Folder for mlflow.db (SQLite) and artifacts/.", DefaultValueFactory = _ => Path.Combine(".platform", "mlflow") };
+        var appName = new Option<string?>("--app-name") { Description = "'basic-auth': HTTP basic auth as MLflow's basic-auth app (admin from MLFLOW_AUTH_CONFIG_PATH's basic_auth.ini or MLFLOW_AUTH_ADMIN_USERNAME/PASSWORD)." };
+        var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback --host without authentication." };
+        var maxArtifact = new Option<long>("--max-artifact-size-mb") { Description = "Largest artifact upload (MiB); larger ones get 413.", DefaultValueFactory = _ => 2048 };
         var server = new Command("server", "Run an MLflow-compatible server (REST API, artifact proxy, registry, read-only web view) until Ctrl+C.")
         {
             host,
             port,
             store,
+            appName,
+            insecure,
+            maxArtifact,
         };
         server.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -41,13 +47,21 @@ internal static class MlflowCommands
                 Port = parseResult.GetValue(port),
                 StoreDirectory = parseResult.GetValue(store)!,
                 LogToConsole = true,
+                Insecure = parseResult.GetValue(insecure),
+                MaxArtifactBytes = parseResult.GetValue(maxArtifact) is var megabytes and > 0 and < long.MaxValue / (1024 * 1024) ? megabytes * 1024 * 1024 : -1,
             };
             try
             {
+                options.BasicAuth = parseResult.GetValue(appName) switch
+                {
+                    null => null,
+                    "basic-auth" => Platform.Mlflow.Server.Security.BasicAuthOptions.FromEnvironment(),
+                    var other => throw new ArgumentException($"--app-name '{other}' is not supported (only 'basic-auth')."),
+                };
                 options.Validate();
                 await using var running = await MlflowLocalServer.StartAsync(options, cancellationToken);
                 // Plain lines: the address must stay copyable when the output is not a terminal.
-                Console.WriteLine($"MLflow-compatible server on {running.BaseAddress} (store {Path.GetFullPath(options.StoreDirectory)}); web view at {running.BaseAddress}");
+                Console.WriteLine($"MLflow-compatible server on {running.BaseAddress} (store {Path.GetFullPath(options.StoreDirectory)}; {(options.BasicAuth is null ? "no authentication" : "basic auth, admin " + options.BasicAuth.AdminUsername)}); web view at {running.BaseAddress}");
                 Console.WriteLine($"export MLFLOW_TRACKING_URI={running.BaseAddress.AbsoluteUri.TrimEnd('/')}   # Ctrl+C stops the server");
                 await running.WaitForShutdownAsync(cancellationToken);
                 return 0;

@@ -29,7 +29,7 @@ internal static class RetrainingCommands
             var request = LifecycleDefaults.Retraining(name, parse.GetValue(seed), LifecycleDefaults.Thresholds, TimeSpan.FromHours(72), CommonOptions.ParseTime(parse.GetValue(asOf), "--as-of"), null);
             var client = await LifecycleCommands.ConnectAsync();
             var id = $"{LifecycleDefaults.RetrainingWorkflowId(name)}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
-            await client.StartWorkflowAsync((RetrainingWorkflow w) => w.RunAsync(request), new WorkflowOptions(id, TaskQueues.Lifecycle));
+            await TemporalCalls.RetryAsync("start the retraining", () => client.StartWorkflowAsync((RetrainingWorkflow w) => w.RunAsync(request), TemporalCalls.StartOptions(id)), cancellation);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"started [blue]{id}[/]; follow it with ./platform status");
             return 0;
         }));
@@ -53,8 +53,8 @@ internal static class RetrainingCommands
 
             var name = parse.GetValue(model)!;
             var client = await LifecycleCommands.ConnectAsync();
-            var handle = await UpsertAsync(client, name, TimeSpan.FromHours(hours), parse.GetValue(seed));
-            var description = await handle.DescribeAsync();
+            var handle = await TemporalCalls.RetryAsync("create the schedule", () => UpsertAsync(client, name, TimeSpan.FromHours(hours), parse.GetValue(seed)), cancellation);
+            var description = await TemporalCalls.RetryAsync("describe the schedule", () => handle.DescribeAsync(), cancellation);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"schedule [blue]{handle.Id}[/]: every {hours} h, next run {description.Info.NextActionTimes.FirstOrDefault():yyyy-MM-dd HH:mm} UTC");
             return 0;
         }));
@@ -63,7 +63,7 @@ internal static class RetrainingCommands
         delete.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
         {
             var client = await LifecycleCommands.ConnectAsync();
-            await client.GetScheduleHandle(ScheduleId(parse.GetValue(deleteModel)!)).DeleteAsync();
+            await TemporalCalls.RetryAsync("delete the schedule", () => client.GetScheduleHandle(ScheduleId(parse.GetValue(deleteModel)!)).DeleteAsync(), cancellation);
             AnsiConsole.MarkupLine("deleted");
             return 0;
         }));

@@ -30,14 +30,22 @@ internal static class StatusReport
         if (temporal is not null)
         {
             var workflows = new Table().Title("recent workflows").AddColumns("id", "type", "status", "started");
-            var count = 0;
-            await foreach (var w in temporal.ListWorkflowsAsync("", new WorkflowListOptions { Limit = 10 }).WithCancellation(cancellationToken))
+            var recent = await TemporalCalls.RetryAsync("list recent workflows", async () =>
+            {
+                var list = new List<WorkflowExecution>();
+                await foreach (var w in temporal.ListWorkflowsAsync("", new WorkflowListOptions { Limit = 10 }).WithCancellation(cancellationToken))
+                {
+                    list.Add(w);
+                }
+
+                return list;
+            }, cancellationToken);
+            foreach (var w in recent)
             {
                 workflows.AddRow(w.Id, w.WorkflowType, w.Status.ToString(), w.StartTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-                count++;
             }
 
-            if (count > 0)
+            if (recent.Count > 0)
             {
                 AnsiConsole.Write(workflows);
             }

@@ -116,13 +116,34 @@ internal static class TemporalCommands
         var ip = new Option<string>("--ip") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var ns = new Option<string[]>("--namespace") { Description = "Extra namespace(s); 'default' always exists", AllowMultipleArgumentsPerToken = true };
         var db = new Option<string?>("--db-filename") { Description = "SQLite file for durable state (in memory when omitted)" };
-        var command = new Command("start-dev", "Run the server until Ctrl+C") { port, ip, ns, db };
+        var tlsCert = new Option<string?>("--tls-cert-path") { Description = "PEM server certificate: serve TLS" };
+        var tlsKey = new Option<string?>("--tls-key-path") { Description = "PEM private key of the server certificate" };
+        var clientCa = new Option<string?>("--tls-client-ca-path") { Description = "PEM CA: require client certificates it issued (mTLS)" };
+        var apiKeys = new Option<string?>("--api-key-file") { Description = "File of accepted API keys, one per line (clients send 'authorization: Bearer KEY'; needs TLS)" };
+        var insecure = new Option<bool>("--insecure") { Description = "Allow a non-loopback --ip without authentication" };
+        var command = new Command("start-dev", "Run the server until Ctrl+C or SIGTERM") { port, ip, ns, db, tlsCert, tlsKey, clientCa, apiKeys, insecure };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = new TemporalServerOptions { Port = parse.GetValue(port), Ip = parse.GetValue(ip) ?? string.Empty, DatabasePath = parse.GetValue(db) };
+            var options = new TemporalServerOptions
+            {
+                Port = parse.GetValue(port), Ip = parse.GetValue(ip) ?? string.Empty, DatabasePath = parse.GetValue(db),
+                TlsCertificatePath = parse.GetValue(tlsCert), TlsKeyPath = parse.GetValue(tlsKey), TlsClientCaPath = parse.GetValue(clientCa), Insecure = parse.GetValue(insecure),
+            };
             foreach (var name in parse.GetValue(ns) ?? [])
             {
                 options.Namespaces.Add(name);
+            }
+
+            if (parse.GetValue(apiKeys) is { } keyFile)
+            {
+                try
+                {
+                    options.AddApiKeysFromFile(keyFile);
+                }
+                catch (IOException ex)
+                {
+                    return Fail(ex.Message);
+                }
             }
 
             var problems = options.Validate();
@@ -134,16 +155,20 @@ internal static class TemporalCommands
             try
             {
                 await using var host = await TemporalServerHost.StartAsync(options, cancellationToken: cancellationToken);
+                var security = (options.TlsCertificatePath is null ? "plaintext" : options.TlsClientCaPath is null ? "TLS" : "mTLS") + (options.ApiKeys.Count > 0 ? $", {options.ApiKeys.Count} API key(s)" : "");
                 Console.WriteLine($"Temporal-compatible server on {host.TargetHost} (namespaces: {string.Join(", ", options.Namespaces)}; " +
-                    $"{(string.IsNullOrEmpty(options.DatabasePath) ? "in memory" : "SQLite " + options.DatabasePath)}). Ctrl+C stops it.");
+                    $"{(string.IsNullOrEmpty(options.DatabasePath) ? "in memory" : "SQLite " + options.DatabasePath)}; {security}). Ctrl+C stops it.");
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    // The server's host owns SIGINT/SIGTERM (it stops itself on them); the command's token covers the rest.
+                    await host.WaitForShutdownAsync(cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
                     // Ctrl+C: stop cleanly.
                 }
+
+                Console.WriteLine("stopped");
 
                 return 0;
             }

@@ -13,7 +13,7 @@ public static class ServerArguments
     {
         "--log-format", "--log-level", "--ui-port", "--ui-ip", "--ui-public-path", "--http-port", "--metrics-port", "--dynamic-config-value",
         "--search-attribute", "--sqlite-pragma", "--config", "-c", "--log-config", "--time-format", "--color", "--ui-asset-path",
-        "--ui-codec-endpoint", "--tls-cert-path", "--tls-key-path",
+        "--ui-codec-endpoint",
     };
 
     private static readonly HashSet<string> IgnoredFlags = new(StringComparer.Ordinal) { "--headless", "--no-json-shorthand-payloads" };
@@ -36,6 +36,12 @@ public static class ServerArguments
 
             if (IgnoredFlags.Contains(arg))
             {
+                continue;
+            }
+
+            if (arg == "--insecure")
+            {
+                options.Insecure = true;
                 continue;
             }
 
@@ -81,6 +87,18 @@ public static class ServerArguments
                     case "--db-filename" or "-f":
                         options.DatabasePath = Value();
                         break;
+                    case "--tls-cert-path":
+                        options.TlsCertificatePath = Value();
+                        break;
+                    case "--tls-key-path":
+                        options.TlsKeyPath = Value();
+                        break;
+                    case "--tls-client-ca-path":
+                        options.TlsClientCaPath = Value();
+                        break;
+                    case "--api-key-file":
+                        options.AddApiKeysFromFile(Value());
+                        break;
                     default:
                         if (IgnoredWithValue.Contains(arg))
                         {
@@ -88,10 +106,10 @@ public static class ServerArguments
                             break;
                         }
 
-                        return $"Unknown option '{args[i]}'. Supported: --port, --ip, --namespace, --db-filename.";
+                        return $"Unknown option '{args[i]}'. Supported: --port, --ip, --namespace, --db-filename, --tls-cert-path, --tls-key-path, --tls-client-ca-path, --api-key-file, --insecure.";
                 }
             }
-            catch (FormatException ex)
+            catch (Exception ex) when (ex is FormatException or IOException)
             {
                 return ex.Message;
             }

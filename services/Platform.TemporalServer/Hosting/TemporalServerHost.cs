@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -8,7 +9,8 @@ using Platform.TemporalServer.Grpc;
 namespace Platform.TemporalServer.Hosting;
 
 /// <summary>
-/// Runs the Temporal-compatible server in this process: Kestrel HTTP/2 without TLS (h2c) serving the WorkflowService.
+/// Runs the Temporal-compatible server in this process: Kestrel HTTP/2 serving the WorkflowService, plaintext (h2c) or
+/// TLS with an optional client-certificate requirement (mTLS), API keys and a Host check on loopback.
 /// Embeddable (tests, `platform up`) and used by the executable.
 /// </summary>
 public sealed class TemporalServerHost : IAsyncDisposable
@@ -52,18 +54,27 @@ public sealed class TemporalServerHost : IAsyncDisposable
         var address = string.Equals(options.Ip, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(options.Ip);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (options.TlsCertificatePath is not null)
+                {
+                    listen.UseHttps(ServerTls(options));
+                }
+            });
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         var logger = (loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Platform.TemporalServer");
         var engine = new TemporalEngine(options, TimeProvider.System, logger);
         builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(options);
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = 128 * 1024 * 1024;
             grpc.MaxSendMessageSize = 128 * 1024 * 1024;
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<CallTelemetryInterceptor>();
+            grpc.Interceptors.Add<AccessInterceptor>();
         });
         var app = builder.Build();
         app.MapGrpcService<WorkflowServiceEndpoint>();
@@ -83,6 +94,31 @@ public sealed class TemporalServerHost : IAsyncDisposable
         var port = bound is null ? options.Port : new Uri(bound).Port;
         ServerLog.Listening(logger, options.Ip, port);
         return new TemporalServerHost(app, engine, port, options.Ip);
+    }
+
+    private static Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions ServerTls(TemporalServerOptions options)
+    {
+        var tls = new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = X509Certificate2.CreateFromPemFile(options.TlsCertificatePath!, options.TlsKeyPath),
+        };
+        if (options.TlsClientCaPath is { } caPath)
+        {
+            var authorities = new X509Certificate2Collection();
+            authorities.ImportFromPemFile(caPath);
+            tls.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+            tls.ClientCertificateValidation = (certificate, _, _) =>
+            {
+                // Trust exactly the configured CA(s), not the system store.
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate);
+            };
+        }
+
+        return tls;
     }
 
     /// <summary>Completes when the host shuts down (Ctrl+C or SIGTERM when run as a process).</summary>
