@@ -38,16 +38,27 @@ internal static class CommonOptions
     };
 
     /// <summary>
-    /// Creates <paramref name="directory"/> and proves a file can be written there, before any long work starts; a
-    /// directory that cannot be written is an invalid request naming the option, not an I/O exception at the end.
+    /// Proves <paramref name="directory"/> can be created and written, before any long work starts and without creating
+    /// anything (a failed command writes nothing): its nearest existing ancestor must be a directory that takes a file.
+    /// A directory that cannot be written is an invalid request naming the option, not an I/O exception at the end.
     /// </summary>
     public static string EnsureWritableDirectory(string directory, string option)
     {
         ArgumentNullException.ThrowIfNull(directory);
         try
         {
-            Directory.CreateDirectory(directory);
-            var probe = Path.Combine(directory, $".platform-write-test-{Environment.ProcessId}");
+            var existing = Path.GetFullPath(directory);
+            while (!Directory.Exists(existing))
+            {
+                if (File.Exists(existing))
+                {
+                    throw new InvalidRequestException($"{option}: cannot write to '{directory}' ('{existing}' is a file, not a directory)");
+                }
+
+                existing = Path.GetDirectoryName(existing) ?? throw new InvalidRequestException($"{option}: cannot write to '{directory}' (no such location)");
+            }
+
+            var probe = Path.Combine(existing, $".platform-write-test-{Environment.ProcessId}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
             return directory;

@@ -84,6 +84,7 @@ internal static class FeatureCommands
                 csv.Append('\n');
             }
 
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             File.WriteAllText(path, csv.ToString());
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"wrote [blue]{path}[/] (spec {s.Name} v{s.Version}, hash {s.ContentHash[..12]})");
             return 0;
