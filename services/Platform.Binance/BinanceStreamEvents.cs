@@ -86,7 +86,7 @@ public static class BinanceStreamParser
         {
             interval = KlineInterval.Parse(intervalCode);
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is FormatException or Platform.Domain.InvalidRequestException)
         {
             throw new FormatException($"i (interval): {ex.Message}", ex);
         }

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Platform.Domain.MarketData;
@@ -84,7 +85,7 @@ internal sealed class MarketReplay
         klines = data.Series.ToDictionary(s => s.Key.ToUpperInvariant(), s => s.Value.Klines.ToArray(), StringComparer.Ordinal);
         if (klines.Count == 0 || klines.Values.All(k => k.Length == 0))
         {
-            throw new ArgumentException($"--data: no {options.Interval.Code} klines in '{options.DataDirectory}'.");
+            throw new InvalidRequestException($"--data: no {options.Interval.Code} klines in '{options.DataDirectory}'.");
         }
 
         From = options.From ?? klines.Values.Where(k => k.Length > 0).Min(k => k[0].OpenTime);

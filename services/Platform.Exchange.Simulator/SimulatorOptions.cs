@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.Globalization;
 using System.Net;
 using Platform.Domain.MarketData;
@@ -78,32 +79,32 @@ public sealed class SimulatorOptions
     {
         if (string.IsNullOrWhiteSpace(DataDirectory) || !Directory.Exists(DataDirectory))
         {
-            throw new ArgumentException($"--data: directory '{DataDirectory}' does not exist.");
+            throw new InvalidRequestException($"--data: directory '{DataDirectory}' does not exist.");
         }
 
         if (From is { } from && To is { } to && to <= from)
         {
-            throw new ArgumentException($"--to {to:O} must be after --from {from:O}.");
+            throw new InvalidRequestException($"--to {to:O} must be after --from {from:O}.");
         }
 
         if (Port is < 0 or > 65535)
         {
-            throw new ArgumentException($"--port must be between 0 and 65535, got {Port}.");
+            throw new InvalidRequestException($"--port must be between 0 and 65535, got {Port}.");
         }
 
         if (ParseHost(Host) is null)
         {
-            throw new ArgumentException($"--host '{Host}' is not an IP address or 'localhost'.");
+            throw new InvalidRequestException($"--host '{Host}' is not an IP address or 'localhost'.");
         }
 
         if (PartialUpdatesPerKline is < 0 or > 1000 || WeightLimitPerMinute < 1 || ConnectionBuffer < 1)
         {
-            throw new ArgumentException("PartialUpdatesPerKline must be 0..1000; WeightLimitPerMinute and ConnectionBuffer must be positive.");
+            throw new InvalidRequestException("PartialUpdatesPerKline must be 0..1000; WeightLimitPerMinute and ConnectionBuffer must be positive.");
         }
 
         if (PingInterval <= TimeSpan.Zero || PongTimeout <= TimeSpan.Zero)
         {
-            throw new ArgumentException("PingInterval and PongTimeout must be positive.");
+            throw new InvalidRequestException("PingInterval and PongTimeout must be positive.");
         }
 
         Trading.Validate();

@@ -1,3 +1,4 @@
+using Platform.Domain;
 namespace Platform.Kafka;
 
 /// <summary>
@@ -27,7 +28,7 @@ public sealed class KafkaCluster : IDisposable
     {
         ArgumentNullException.ThrowIfNull(connection);
         var errors = connection.Validate();
-        return errors.Count == 0 ? new KafkaCluster(connection, null) : throw new ArgumentException("Invalid Kafka connection: " + string.Join("; ", errors));
+        return errors.Count == 0 ? new KafkaCluster(connection, null) : throw new InvalidRequestException("Invalid Kafka connection: " + string.Join("; ", errors));
     }
 
     public static KafkaCluster StartEmbedded(int brokers = 1)

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Confluent.Kafka;
 
 namespace Platform.Kafka;
@@ -45,7 +46,7 @@ public sealed record KafkaConnection
             SaslPassword = Variable("KAFKA_SASL_PASSWORD"),
             SslCaLocation = Variable("KAFKA_SSL_CA_LOCATION"),
             ReplicationFactor = Variable("KAFKA_REPLICATION_FACTOR") is { } rf
-                ? short.TryParse(rf, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : throw new ArgumentException($"KAFKA_REPLICATION_FACTOR '{rf}' is not a number")
+                ? short.TryParse(rf, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : throw new InvalidRequestException($"KAFKA_REPLICATION_FACTOR '{rf}' is not a number")
                 : (short)-1,
         };
     }
@@ -101,6 +102,6 @@ public sealed record KafkaConnection
 
         return Enum.TryParse<TEnum>(normalise(raw), ignoreCase: true, out var value)
             ? value
-            : throw new ArgumentException($"{variable} '{raw}' is not one of {string.Join(", ", Enum.GetNames<TEnum>())}");
+            : throw new InvalidRequestException($"{variable} '{raw}' is not one of {string.Join(", ", Enum.GetNames<TEnum>())}");
     }
 }

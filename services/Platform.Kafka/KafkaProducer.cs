@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
@@ -39,7 +40,7 @@ public sealed class KafkaProducer : IDisposable
         var errors = connection.Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("Invalid Kafka connection: " + string.Join("; ", errors));
+            throw new InvalidRequestException("Invalid Kafka connection: " + string.Join("; ", errors));
         }
 
         var config = connection.ApplyTo(new ProducerConfig

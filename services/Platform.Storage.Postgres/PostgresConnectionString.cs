@@ -1,3 +1,4 @@
+using Platform.Domain;
 using Npgsql;
 
 namespace Platform.Storage.Postgres;
@@ -26,7 +27,7 @@ public sealed class PostgresConnectionString
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new ArgumentException($"{source} is empty");
+            throw new InvalidRequestException($"{source} is empty");
         }
 
         NpgsqlConnectionStringBuilder builder;
@@ -36,17 +37,17 @@ public sealed class PostgresConnectionString
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
-            throw new ArgumentException($"{source} is not a valid PostgreSQL connection string; expected keywords like Host=...;Port=5432;Database=...;Username=...;Password=...");
+            throw new InvalidRequestException($"{source} is not a valid PostgreSQL connection string; expected keywords like Host=...;Port=5432;Database=...;Username=...;Password=...");
         }
 
         if (string.IsNullOrWhiteSpace(builder.Host))
         {
-            throw new ArgumentException($"{source} needs Host=... (a host name, address or unix socket directory)");
+            throw new InvalidRequestException($"{source} needs Host=... (a host name, address or unix socket directory)");
         }
 
         if (builder.Port is < 1 or > 65535)
         {
-            throw new ArgumentException($"{source}: Port must be in [1, 65535]");
+            throw new InvalidRequestException($"{source}: Port must be in [1, 65535]");
         }
 
         var database = string.IsNullOrWhiteSpace(builder.Database) ? builder.Username : builder.Database;

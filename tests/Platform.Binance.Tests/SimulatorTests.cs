@@ -83,7 +83,7 @@ public sealed class SimulatorTests
     {
         var options = new SimulatorOptions { DataDirectory = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString()) };
 
-        var e = Assert.Throws<ArgumentException>(options.Validate);
+        var e = Assert.Throws<Platform.Domain.InvalidRequestException>(options.Validate);
 
         Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
     }

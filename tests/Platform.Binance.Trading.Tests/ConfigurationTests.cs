@@ -76,6 +76,6 @@ public sealed class ConfigurationTests
     [Fact]
     public void Validate_KeyWithoutSecret_Throws()
     {
-        Assert.Throws<ArgumentException>(() => new SimulatorTradingOptions { ApiKey = "k" }.Validate());
+        Assert.Throws<Platform.Domain.InvalidRequestException>(() => new SimulatorTradingOptions { ApiKey = "k" }.Validate());
     }
 }

@@ -73,10 +73,10 @@ public sealed class CredentialTests : IDisposable
             Environment.SetEnvironmentVariable("MLFLOW_TRACKING_USERNAME", "ana");
             Environment.SetEnvironmentVariable("MLFLOW_TRACKING_PASSWORD", "pw-not-printed");
 
-            var exit = await CliTestContext.RunAsync("status", "--data-dir", context.PathOf("state"));
+            var (exit, _, error) = await CliTestContext.RunCapturedAsync("status", "--data-dir", context.PathOf("state"));
 
             Assert.Equal(2, exit);
-            var line = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Contains("MLFLOW_TRACKING_TOKEN", line, StringComparison.Ordinal);
             Assert.DoesNotContain("pw-not-printed", line, StringComparison.Ordinal);
         }

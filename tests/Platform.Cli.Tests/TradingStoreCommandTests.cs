@@ -80,10 +80,10 @@ public sealed class TradingStoreCommandTests : IDisposable
     {
         var empty = context.PathOf("empty");
 
-        var exit = await CliTestContext.RunAsync("orders", "--data-dir", empty);
+        var (exit, _, error) = await CliTestContext.RunCapturedAsync("orders", "--data-dir", empty);
 
         Assert.Equal(CliRunner.UserError, exit);
-        Assert.Contains("no trading store at", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("no trading store at", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(empty));
     }
 
@@ -92,7 +92,9 @@ public sealed class TradingStoreCommandTests : IDisposable
     {
         await SeedAsync();
 
-        Assert.Equal(CliRunner.UserError, await CliTestContext.RunAsync("orders", "--data-dir", context.Directory, "--mode", "demo"));
-        Assert.Contains("--mode: 'demo' is not paper, testnet or live", output.ToString(), StringComparison.Ordinal);
+        var (exit, _, error) = await CliTestContext.RunCapturedAsync("orders", "--data-dir", context.Directory, "--mode", "demo");
+
+        Assert.Equal(CliRunner.UserError, exit);
+        Assert.Contains("--mode: 'demo' is not paper, testnet or live", error, StringComparison.Ordinal);
     }
 }

@@ -35,7 +35,7 @@ public sealed class TradingStoreConfigurationTests : IDisposable
     {
         Environment.SetEnvironmentVariable(PostgresConnectionString.EnvironmentVariable, $"Host=db;Port=notaport;Password={Secret}");
 
-        var e = Assert.Throws<ArgumentException>(() => new PlatformOptions().WithEnvironment());
+        var e = Assert.Throws<Platform.Domain.InvalidRequestException>(() => new PlatformOptions().WithEnvironment());
 
         Assert.Contains("PLATFORM_POSTGRES is not a valid PostgreSQL connection string", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, e.ToString(), StringComparison.Ordinal);

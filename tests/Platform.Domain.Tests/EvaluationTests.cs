@@ -51,7 +51,7 @@ public sealed class WalkForwardPlanTests
     {
         var plan = TwoYears() with { To = Jan2021.AddMonths(9) };
 
-        var e = Assert.Throws<ArgumentException>(() => plan.Folds());
+        var e = Assert.Throws<InvalidRequestException>(() => plan.Folds());
         Assert.Contains("6 + 2 + 2 months", e.Message, StringComparison.Ordinal);
     }
 

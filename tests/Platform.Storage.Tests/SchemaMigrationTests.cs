@@ -97,7 +97,7 @@ public sealed class PostgresConnectionStringTests
     [InlineData("Host=db;Passwrd=s3cr3t-value", "not a valid PostgreSQL connection string")]
     public void Parse_BadText_ClearErrorWithoutTheText(string text, string expected)
     {
-        var e = Assert.Throws<ArgumentException>(() => PostgresConnectionString.Parse(text));
+        var e = Assert.Throws<Platform.Domain.InvalidRequestException>(() => PostgresConnectionString.Parse(text));
 
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t-value", e.ToString(), StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.CommandLine;
 using Platform.Learning.Agents;
 using Platform.Learning.Networks;
@@ -42,7 +43,7 @@ internal sealed class AgentOptionSet
         var epochs = parse.GetValue(MaxEpochs);
         if (epochs is < 1)
         {
-            throw new ArgumentException("--max-epochs must be at least 1");
+            throw new InvalidRequestException("--max-epochs must be at least 1");
         }
 
         var agent = defaults with
@@ -67,7 +68,7 @@ internal sealed class AgentOptionSet
     {
         "linear" => QNetworkKind.Linear,
         "lstm" => QNetworkKind.Lstm,
-        var other => throw new ArgumentException($"--kind: '{other}' is not linear or lstm"),
+        var other => throw new InvalidRequestException($"--kind: '{other}' is not linear or lstm"),
     };
 
     public static RewardVariant ParseReward(string text) => text.Trim().ToLowerInvariant() switch
@@ -75,7 +76,7 @@ internal sealed class AgentOptionSet
         "equity-change" => RewardVariant.EquityChange,
         "log-return" => RewardVariant.LogReturn,
         "differential-sharpe" => RewardVariant.DifferentialSharpe,
-        var other => throw new ArgumentException($"--reward: '{other}' is not equity-change, log-return or differential-sharpe"),
+        var other => throw new InvalidRequestException($"--reward: '{other}' is not equity-change, log-return or differential-sharpe"),
     };
 }
 

@@ -45,11 +45,11 @@ internal static class BenchCommands
             var kind = parse.GetValue(store);
             if (end <= start || kind is not ("duckdb" or "memory") || parse.GetValue(pacedSpeed) <= 0 || parse.GetValue(pacedDays) < 1)
             {
-                throw new ArgumentException("need --to after --from, --store duckdb|memory, a positive --paced-speed and --paced-days");
+                throw new InvalidRequestException("need --to after --from, --store duckdb|memory, a positive --paced-speed and --paced-days");
             }
 
             var list = parse.GetValue(symbols)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).ToList();
-            return await StreamBench.RunAsync(parse.GetValue(data)!, list, start, end, kind == "duckdb", parse.GetValue(pacedSpeed), parse.GetValue(pacedDays), cancellationToken);
+            return await StreamBench.RunAsync(parse.GetValue(data) ?? Platform.MarketData.MarketDataLoader.BundledDirectory, list, start, end, kind == "duckdb", parse.GetValue(pacedSpeed), parse.GetValue(pacedDays), cancellationToken);
         }));
         return command;
     }

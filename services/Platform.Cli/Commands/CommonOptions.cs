@@ -163,7 +163,7 @@ internal sealed class TradingOptionSet
         var requested = Read(parse, symbol);
         if (Given(parse, MaxLots) && requested.MaxLots != model.MaxLots)
         {
-            throw new ArgumentException($"--max-lots {requested.MaxLots}: the model was trained with {model.MaxLots} (its position input is open lots / max lots)");
+            throw new InvalidRequestException($"--max-lots {requested.MaxLots}: the model was trained with {model.MaxLots} (its position input is open lots / max lots)");
         }
 
         var sized = Given(parse, Sizing) || Given(parse, Size);

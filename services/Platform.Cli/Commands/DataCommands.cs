@@ -37,7 +37,7 @@ internal static class DataCommands
             var end = CommonOptions.ParseTime(parse.GetValue(to), "--to")!.Value;
             if (end <= start)
             {
-                throw new ArgumentException("--to must be after --from");
+                throw new InvalidRequestException("--to must be after --from");
             }
 
             var storePath = new Platform.Activities.PlatformDataOptions { Directory = parse.GetValue(dataDirectory)! }.MarketStorePath;
@@ -54,7 +54,7 @@ internal static class DataCommands
             }
             catch (DuckDB.NET.Data.DuckDBException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
             {
-                throw new ArgumentException($"the market store {storePath} is open in a running platform; stop it (Ctrl+C on ./platform up) and export again", e);
+                throw new InvalidRequestException($"the market store {storePath} is open in a running platform; stop it (Ctrl+C on ./platform up) and export again", e);
             }
 
             var path = parse.GetValue(output)!;

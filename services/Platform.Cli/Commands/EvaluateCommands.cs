@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.CommandLine;
 using System.Globalization;
 using Platform.Activities;
@@ -69,13 +70,13 @@ internal static class EvaluateCommands
         {
             if (!decimal.TryParse(part, NumberStyles.Number, CultureInfo.InvariantCulture, out var fee) || fee < 0 || fee >= 1)
             {
-                throw new ArgumentException($"{option}: '{part}' is not a fee in [0, 1) such as 0.001");
+                throw new InvalidRequestException($"{option}: '{part}' is not a fee in [0, 1) such as 0.001");
             }
 
             fees.Add(fee);
         }
 
-        return fees.Count > 0 ? [.. fees.Distinct()] : throw new ArgumentException($"{option}: at least one fee is needed");
+        return fees.Count > 0 ? [.. fees.Distinct()] : throw new InvalidRequestException($"{option}: at least one fee is needed");
     }
 
     private static Command WalkForwardCommand()
@@ -116,11 +117,11 @@ internal static class EvaluateCommands
             var problems = options.Problems();
             if (problems.Count > 0)
             {
-                throw new ArgumentException(string.Join("; ", problems));
+                throw new InvalidRequestException(string.Join("; ", problems));
             }
 
             var klineInterval = CommonOptions.ParseInterval(parse.GetValue(interval)!);
-            var loaded = DataLoading.Load(parse.GetValue(data)!, klineInterval, [.. options.Features.Symbols.Append(tradedSymbol).Distinct()]);
+            var loaded = DataLoading.Load(parse.GetValue(data), klineInterval, [.. options.Features.Symbols.Append(tradedSymbol).Distinct()]);
             TorchRuntime.UseThreads(1);
             var result = WalkForward.Run(loaded.Data, options, line => AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{line}[/]"), cancellation);
             var directory = parse.GetValue(output)!;

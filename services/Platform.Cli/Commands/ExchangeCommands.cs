@@ -31,7 +31,7 @@ internal static class ExchangeCommands
             var list = parse.GetValue(symbols)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).ToList();
             var start = CommonOptions.ParseTime(parse.GetValue(from), "--from") ?? new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero);
             var end = CommonOptions.ParseTime(parse.GetValue(to), "--to") ?? new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero);
-            var result = await Platform.Exchange.Simulator.Benchmarking.StreamBenchmark.RunAsync(parse.GetValue(data)!, list, start, end, null, parse.GetValue(partials), cancellationToken);
+            var result = await Platform.Exchange.Simulator.Benchmarking.StreamBenchmark.RunAsync(parse.GetValue(data) ?? Platform.MarketData.MarketDataLoader.BundledDirectory, list, start, end, null, parse.GetValue(partials), cancellationToken);
             Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["symbols"] = result.Symbols,
@@ -69,7 +69,7 @@ internal static class ExchangeCommands
         {
             var options = new SimulatorOptions
             {
-                DataDirectory = parse.GetValue(data)!,
+                DataDirectory = parse.GetValue(data) ?? Platform.MarketData.MarketDataLoader.BundledDirectory,
                 From = CommonOptions.ParseTime(parse.GetValue(from), "--from"),
                 To = CommonOptions.ParseTime(parse.GetValue(to), "--to"),
                 Speed = ReplaySpeed.Parse(parse.GetValue(speed)!),

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -30,7 +31,7 @@ internal static class KafkaCommands
         var file = new PlatformOptions { DataDirectory = dataDirectory }.KafkaBootstrapFile;
         return File.Exists(file)
             ? new KafkaConnection { BootstrapServers = File.ReadAllText(file).Trim() }
-            : throw new ArgumentException($"no Kafka cluster: start the platform with ./platform up (its embedded broker is announced in {file}) or set KAFKA_BOOTSTRAP_SERVERS");
+            : throw new InvalidRequestException($"no Kafka cluster: start the platform with ./platform up (its embedded broker is announced in {file}) or set KAFKA_BOOTSTRAP_SERVERS");
     }
 
     private static Command Topics()
@@ -68,11 +69,11 @@ internal static class KafkaCommands
             var limit = parse.GetValue(max);
             if (limit is < 1)
             {
-                throw new ArgumentException("--max must be at least 1");
+                throw new InvalidRequestException("--max must be at least 1");
             }
 
             var described = new KafkaTopicAdmin(connection).Describe().FirstOrDefault(t => t.Name == name)
-                ?? throw new ArgumentException($"topic '{name}' does not exist (see ./platform kafka topics)");
+                ?? throw new InvalidRequestException($"topic '{name}' does not exist (see ./platform kafka topics)");
             using var consumer = new ConsumerBuilder<byte[], byte[]>(connection.ApplyTo(new ConsumerConfig { GroupId = "platform-tail", EnableAutoCommit = false })).Build();
             var start = parse.GetValue(fromBeginning) ? Offset.Beginning : Offset.End;
             consumer.Assign(described.Watermarks.Select(w => new TopicPartitionOffset(name, w.Partition, start)));

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.CommandLine;
 using System.Globalization;
 using Platform.Workflows;
@@ -44,7 +45,7 @@ internal static class StreamCommands
             var url = parse.GetValue(exchange);
             if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out _))
             {
-                throw new ArgumentException($"--exchange: '{url}' is not an absolute URL");
+                throw new InvalidRequestException($"--exchange: '{url}' is not an absolute URL");
             }
 
             var request = new MarketStreamWorkflow.Request(
@@ -61,7 +62,7 @@ internal static class StreamCommands
             }
             catch (WorkflowAlreadyStartedException)
             {
-                throw new ArgumentException($"stream {id} is already running: change its symbols with ./platform stream add|remove, or stop it first");
+                throw new InvalidRequestException($"stream {id} is already running: change its symbols with ./platform stream add|remove, or stop it first");
             }
 
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Stream [blue]{id}[/] started: {string.Join(",", request.Symbols)} from {url ?? "Binance"} → Kafka market.klines.{request.Interval} → market store.");
@@ -140,7 +141,7 @@ internal static class StreamCommands
             }
             catch (WorkflowUpdateFailedException e)
             {
-                throw new ArgumentException(e.InnerException?.Message ?? e.Message, e);
+                throw new InvalidRequestException(e.InnerException?.Message ?? e.Message, e);
             }
         }));
         return command;
@@ -154,7 +155,7 @@ internal static class StreamCommands
         }
         catch (RpcException e) when (e.Code == RpcException.StatusCode.NotFound)
         {
-            throw new ArgumentException($"no stream {handle.Id} is running; start one with ./platform stream start --symbols ...", e);
+            throw new InvalidRequestException($"no stream {handle.Id} is running; start one with ./platform stream start --symbols ...", e);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -44,7 +45,7 @@ internal static class SweepCommands
         command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
         {
             var directory = Path.GetFullPath(parse.GetValue(output)!);
-            var dataDirectory = Path.GetFullPath(parse.GetValue(data)!);
+            var dataDirectory = Path.GetFullPath(parse.GetValue(data) ?? Platform.MarketData.MarketDataLoader.BundledDirectory);
             if (!Directory.Exists(dataDirectory))
             {
                 throw new DirectoryNotFoundException($"--data: directory '{dataDirectory}' does not exist");
@@ -52,7 +53,7 @@ internal static class SweepCommands
 
             if (parse.GetValue(budget) is <= 0)
             {
-                throw new ArgumentException("--budget-minutes must be positive");
+                throw new InvalidRequestException("--budget-minutes must be positive");
             }
 
             var request = new SweepWorkflow.Request(
@@ -67,7 +68,7 @@ internal static class SweepCommands
                 parse.GetValue(budget));
             if (request.Trials < 1 || request.Rungs < 1 || request.Eta < 2 || request.MaxConcurrentTrials < 1 || request.Space!.MaxEpochs < 1)
             {
-                throw new ArgumentException("--trials, --rungs, --concurrency and --max-epochs must be at least 1 and --eta at least 2");
+                throw new InvalidRequestException("--trials, --rungs, --concurrency and --max-epochs must be at least 1 and --eta at least 2");
             }
 
             var options = new PlatformOptions { DataDirectory = parse.GetValue(stateDirectory) ?? Path.Combine(directory, "platform"), EmbeddedTemporalPort = 0, EmbeddedMlflowPort = 0 }.WithEnvironment();

@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.CommandLine;
 using System.Globalization;
 using Platform.Domain.Execution;
@@ -134,10 +135,10 @@ internal static class TradingStoreCommands
     {
         null or "" => null,
         _ when Enum.TryParse<TradingMode>(text, ignoreCase: true, out var mode) && !int.TryParse(text, out _) => mode,
-        _ => throw new ArgumentException($"--mode: '{text}' is not paper, testnet or live"),
+        _ => throw new InvalidRequestException($"--mode: '{text}' is not paper, testnet or live"),
     };
 
-    private static int PositiveLimit(int limit) => limit > 0 ? limit : throw new ArgumentException($"--limit must be positive (got {limit})");
+    private static int PositiveLimit(int limit) => limit > 0 ? limit : throw new InvalidRequestException($"--limit must be positive (got {limit})");
 
     private static Text Cell(string text) => new(text);
 

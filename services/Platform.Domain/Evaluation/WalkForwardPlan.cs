@@ -73,7 +73,7 @@ public sealed record WalkForwardPlan
         var errors = Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("Invalid walk-forward plan: " + string.Join("; ", errors));
+            throw new InvalidRequestException("Invalid walk-forward plan: " + string.Join("; ", errors));
         }
 
         var embargo = TimeSpan.FromHours(EmbargoHours);
@@ -93,7 +93,7 @@ public sealed record WalkForwardPlan
 
         return folds.Count > 0
             ? folds
-            : throw new ArgumentException(
+            : throw new InvalidRequestException(
                 $"{From:yyyy-MM-dd}..{To:yyyy-MM-dd} is too short for one fold of {TrainMonths} + {ValidateMonths} + {TestMonths} months; " +
                 "widen the range or shorten the parts");
     }

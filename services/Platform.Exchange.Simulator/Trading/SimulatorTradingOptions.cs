@@ -1,3 +1,4 @@
+using Platform.Domain;
 using System.Globalization;
 using Platform.Binance.Trading;
 using Platform.Domain.Trading;
@@ -74,7 +75,7 @@ public sealed class SimulatorTradingOptions
     {
         if (ApiKey is { Length: > 0 } && string.IsNullOrEmpty(ApiSecret) && string.IsNullOrEmpty(Ed25519PublicKeyPem))
         {
-            throw new ArgumentException("--api-key needs --api-secret (HMAC) or --api-public-key-file (Ed25519).");
+            throw new InvalidRequestException("--api-key needs --api-secret (HMAC) or --api-public-key-file (Ed25519).");
         }
 
         if (!string.IsNullOrEmpty(Ed25519PublicKeyPem))
@@ -84,17 +85,17 @@ public sealed class SimulatorTradingOptions
 
         if (FeeRate is < 0 or >= 0.1m)
         {
-            throw new ArgumentException($"--fee must be in [0, 0.1) as a fraction (got {FeeRate}).");
+            throw new InvalidRequestException($"--fee must be in [0, 0.1) as a fraction (got {FeeRate}).");
         }
 
         if (SlippageBps is < 0 or >= 1000)
         {
-            throw new ArgumentException($"--slippage-bps must be in [0, 1000) (got {SlippageBps}).");
+            throw new InvalidRequestException($"--slippage-bps must be in [0, 1000) (got {SlippageBps}).");
         }
 
         if (Balances.Values.Any(v => v < 0) || OrdersPer10Seconds < 1 || OrdersPerDay < 1)
         {
-            throw new ArgumentException("Balances must be non-negative and order rate limits positive.");
+            throw new InvalidRequestException("Balances must be non-negative and order rate limits positive.");
         }
     }
 }

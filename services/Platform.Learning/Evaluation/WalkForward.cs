@@ -97,7 +97,7 @@ public static class WalkForward
         var errors = options.Problems();
         if (errors.Count > 0)
         {
-            throw new ArgumentException(string.Join("; ", errors));
+            throw new InvalidRequestException(string.Join("; ", errors));
         }
 
         using var activity = LearningInstrumentation.ActivitySource.StartActivity("evaluation.walk_forward");
@@ -108,7 +108,7 @@ public static class WalkForward
             var unknown = only.Where(i => i < 0 || i >= folds.Count).ToList();
             if (unknown.Count > 0)
             {
-                throw new ArgumentException($"The plan has folds 0..{folds.Count - 1}; there is no fold {string.Join(", ", unknown)}.");
+                throw new InvalidRequestException($"The plan has folds 0..{folds.Count - 1}; there is no fold {string.Join(", ", unknown)}.");
             }
 
             folds = [.. folds.Where(f => only.Contains(f.Index))];
