@@ -61,7 +61,7 @@ public sealed class Account
         }
 
         var notional = fill.Quantity * fill.Price;
-        var fee = notional * Options.FeeRate;
+        var fee = TradingFees.On(notional, Options.FeeRate);
         decimal pnl = 0m;
         if (fill.Side == TradeSide.Buy)
         {

@@ -3,6 +3,12 @@ namespace Platform.Domain.Trading;
 /// <summary>What a policy's action means as an order: side and base quantity, before the market fills it.</summary>
 public sealed record SizedOrder(TradeSide Side, decimal Quantity);
 
+/// <summary>The fee rule every venue model shares: a rate on the traded notional, charged in the quote asset.</summary>
+public static class TradingFees
+{
+    public static decimal On(decimal notional, decimal feeRate) => notional * feeRate;
+}
+
 /// <summary>An executed order as the venue reports it: the reference price it was sent at and the price it filled at.</summary>
 public sealed record Fill(DateTimeOffset Time, TradeSide Side, decimal ReferencePrice, decimal Price, decimal Quantity);
 

@@ -1,4 +1,5 @@
 using Platform.Binance.Trading;
+using Platform.Domain.Trading;
 
 namespace Platform.Exchange.Simulator.Trading;
 
@@ -73,6 +74,7 @@ internal sealed class SimulatedSpotExchange
 {
     private readonly object gate = new();
     private readonly SimulatorTradingOptions options;
+    private readonly CloseWithSlippageFillModel fills;
     private readonly MarketReplay replay;
     private readonly Dictionary<string, (decimal Free, decimal Locked)> balances = new(StringComparer.Ordinal);
     private readonly List<SimulatedOrder> orders = [];
@@ -83,6 +85,7 @@ internal sealed class SimulatedSpotExchange
     public SimulatedSpotExchange(SimulatorTradingOptions options, MarketReplay replay)
     {
         this.options = options;
+        fills = new CloseWithSlippageFillModel(options.SlippageBps);
         this.replay = replay;
         foreach (var (asset, amount) in options.Balances)
         {
@@ -244,10 +247,10 @@ internal sealed class SimulatedSpotExchange
 
     /// <summary>The backtest's fill model: the reference price moved adversely by the slippage in basis points.</summary>
     public decimal ExpectedFillPrice(OrderSide side, decimal referencePrice) =>
-        referencePrice * (side == OrderSide.Buy ? 1m + (options.SlippageBps / 10_000m) : 1m - (options.SlippageBps / 10_000m));
+        fills.ExpectedPrice(side == OrderSide.Buy ? TradeSide.Buy : TradeSide.Sell, referencePrice);
 
     /// <summary>What a buy of this notional costs with its fee (also what a resting buy locks).</summary>
-    private decimal Cost(decimal notional) => notional + (notional * options.FeeRate);
+    private decimal Cost(decimal notional) => notional + TradingFees.On(notional, options.FeeRate);
 
     private SimulatedOrder? Find(string symbol, long? orderId, string? clientOrderId)
     {
@@ -297,7 +300,7 @@ internal sealed class SimulatedSpotExchange
     {
         var (baseAsset, quoteAsset) = MarketDataAssets.Split(order.Symbol);
         var notional = order.Quantity * price;
-        var fee = notional * options.FeeRate;
+        var fee = TradingFees.On(notional, options.FeeRate);
         if (order.Side == OrderSide.Buy)
         {
             Move(quoteAsset, -(notional + fee), 0);
