@@ -1,3 +1,4 @@
+using Platform.Domain.Execution;
 using Platform.Domain.MarketData;
 
 namespace Platform.Kafka;
@@ -29,6 +30,10 @@ public static class PlatformTopics
     public static KafkaTopic<string, KlineDeadLetter> KlineDeadLetters { get; } =
         new(new KafkaTopicDefinition("market.klines.dlq", 1, "malformed or invalid kline messages with reason and raw payload"), Utf8StringSerde.Instance, KlineDeadLetterSerde.Instance);
 
+    /// <summary>Every model decision, key = traded symbol (a symbol's decisions stay in order), value = <see cref="TradingDecisionSerde"/> v1.</summary>
+    public static KafkaTopic<string, TradingDecision> Decisions { get; } =
+        new(new KafkaTopicDefinition("decisions", 6, "model decisions (hold/buy/sell with Q-values), key = traded symbol"), Utf8StringSerde.Instance, TradingDecisionSerde.Instance);
+
     /// <summary>Every topic the platform creates at start.</summary>
-    public static IReadOnlyList<KafkaTopicDefinition> All { get; } = [KlinesOneHour.Definition, KlineDeadLetters.Definition];
+    public static IReadOnlyList<KafkaTopicDefinition> All { get; } = [KlinesOneHour.Definition, KlineDeadLetters.Definition, Decisions.Definition];
 }

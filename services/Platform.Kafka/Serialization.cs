@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Platform.Domain.Execution;
 using Platform.Domain.MarketData;
+using Platform.Domain.Trading;
 
 namespace Platform.Kafka;
 
@@ -235,4 +237,67 @@ public sealed class KlineDeadLetterSerde : VersionedJsonSerde<KlineDeadLetter>
 
     protected override KlineDeadLetter ReadFields(JsonElement root) =>
         new(RequiredString(root, "source"), RequiredString(root, "reason"), RequiredString(root, "raw_payload"), RequiredTime(root, "received_at"), OptionalString(root, "symbol"));
+}
+
+/// <summary>
+/// <c>platform.trading.decision</c> v1: decision id, model (name, version, run id), spec hash, symbol, open time,
+/// Q-values (hold, buy, sell), action, position before (exact decimal string) and decided-at.
+/// </summary>
+public sealed class TradingDecisionSerde : VersionedJsonSerde<TradingDecision>
+{
+    public static TradingDecisionSerde Instance { get; } = new();
+
+    protected override string Schema => "platform.trading.decision";
+
+    protected override int Version => 1;
+
+    protected override void WriteFields(Utf8JsonWriter writer, TradingDecision value)
+    {
+        writer.WriteString("decision_id", value.DecisionId);
+        writer.WriteString("model_name", value.ModelName);
+        writer.WriteString("model_version", value.ModelVersion);
+        writer.WriteString("run_id", value.RunId);
+        writer.WriteString("spec_hash", value.SpecHash);
+        writer.WriteString("symbol", value.Symbol);
+        writer.WriteNumber("open_time", value.OpenTime.ToUnixTimeMilliseconds());
+        writer.WriteStartArray("q_values");
+        foreach (var q in value.QValues)
+        {
+            // "R" round-trips the double exactly, so a consumer sees the Q-values the model computed.
+            writer.WriteRawValue(q.ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString("action", value.Action.ToString().ToLowerInvariant());
+        WriteDecimal(writer, "position_before", value.PositionBefore);
+        writer.WriteNumber("decided_at", value.DecidedAt.ToUnixTimeMilliseconds());
+    }
+
+    protected override TradingDecision ReadFields(JsonElement root)
+    {
+        var action = RequiredString(root, "action");
+        if (!Enum.TryParse<TradeAction>(action, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(action, out _))
+        {
+            throw new FormatException($"field 'action' value '{action}' is not hold, buy or sell");
+        }
+
+        var q = Required(root, "q_values");
+        if (q.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException("field 'q_values' is not an array");
+        }
+
+        return new TradingDecision(
+            RequiredString(root, "decision_id"),
+            RequiredString(root, "model_name"),
+            RequiredString(root, "model_version"),
+            RequiredString(root, "run_id"),
+            RequiredString(root, "spec_hash"),
+            RequiredString(root, "symbol"),
+            RequiredTime(root, "open_time"),
+            [.. q.EnumerateArray().Select(e => e.GetDouble())],
+            parsed,
+            RequiredDecimal(root, "position_before"),
+            RequiredTime(root, "decided_at"));
+    }
 }

@@ -1,5 +1,7 @@
 using System.Text;
+using Platform.Domain.Execution;
 using Platform.Domain.MarketData;
+using Platform.Domain.Trading;
 
 namespace Platform.Kafka.Tests;
 
@@ -65,6 +67,27 @@ public sealed class SerdeTests
     {
         Assert.Equal("market.klines.1h", PlatformTopics.KlinesOneHour.Name);
         Assert.Equal("market.klines.4h", PlatformTopics.Klines(KlineInterval.Parse("4h")).Name);
-        Assert.Equal(["market.klines.1h", "market.klines.dlq"], PlatformTopics.All.Select(t => t.Name));
+        Assert.Equal(["market.klines.1h", "market.klines.dlq", "decisions"], PlatformTopics.All.Select(t => t.Name));
+    }
+
+    [Fact]
+    public void TradingDecisionSerde_RoundTrip_KeepsQValuesBitForBitAndExactPosition()
+    {
+        var decision = new TradingDecision("d-1", "btcusdt-dqn", "3", "run9", "abc123", "BTCUSDT", DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000),
+            [0.1 + 0.2, -1.0 / 3.0, double.Epsilon], TradeAction.Sell, 0.00012345678m, DateTimeOffset.FromUnixTimeMilliseconds(1_700_003_600_001));
+
+        var back = TradingDecisionSerde.Instance.Deserialize(TradingDecisionSerde.Instance.Serialize(decision));
+
+        Assert.Equal(decision with { QValues = back.QValues }, back);
+        Assert.Equal(decision.QValues, back.QValues);
+    }
+
+    [Theory]
+    [InlineData("{\"schema\":\"platform.trading.decision\",\"version\":1,\"action\":\"short\"}", "short")]
+    [InlineData("{\"schema\":\"platform.trading.decision\",\"version\":1,\"action\":\"1\"}", "'1'")]
+    public void TradingDecisionSerde_UnknownAction_FailsWithTheValue(string value, string reason)
+    {
+        var error = Assert.Throws<KafkaMessageFormatException>(() => TradingDecisionSerde.Instance.Deserialize(Encoding.UTF8.GetBytes(value)));
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
 }
