@@ -310,6 +310,26 @@ public abstract class TradingStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoredKillSwitch_EngageThenRelease_StateIsTheNewestAuditedChange()
+    {
+        var clock = new SteppedClock(T0);
+        var killSwitch = new StoredKillSwitch(Store, clock);
+
+        var engaged = await killSwitch.EngageAsync("ops-bot", " daily loss limit ");
+        clock.Now = T0.AddMinutes(3);
+        await Assert.ThrowsAsync<Platform.Domain.InvalidRequestException>(() => killSwitch.ReleaseAsync(" ", "looks fine"));
+        await Assert.ThrowsAsync<Platform.Domain.InvalidRequestException>(() => killSwitch.ReleaseAsync("alice", ""));
+        Assert.Equal(engaged, await killSwitch.GetStateAsync());
+
+        var released = await killSwitch.ReleaseAsync("alice", "limits reviewed");
+
+        Assert.Equal(new KillSwitchEvent(engaged.EventId, true, "ops-bot", "daily loss limit", T0), engaged);
+        Assert.Equal(released, await killSwitch.GetStateAsync());
+        Assert.False(released.Engaged);
+        Assert.Equal(T0.AddMinutes(3), released.Time);
+    }
+
+    [Fact]
     public async Task RecordDecision_ConcurrentReplays_ExactlyOneWrites()
     {
         var decision = Decision();
@@ -330,4 +350,12 @@ public abstract class TradingStoreContract : IAsyncLifetime
         Assert.Empty(await Store.MigrateAsync());
         Assert.True((await Store.GetKillSwitchAsync())!.Engaged);
     }
+}
+
+/// <summary>A clock the test sets by hand.</summary>
+internal sealed class SteppedClock(DateTimeOffset start) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = start;
+
+    public override DateTimeOffset GetUtcNow() => Now;
 }
