@@ -22,6 +22,8 @@ public sealed class LoadedDqnModel(DqnModel model, ModelIdentity identity) : ITr
 
     public TradingOptions Trading => Model.Metadata.TradingOptions;
 
+    public IBarDecider CreateDecider() => Model.CreateDecider();
+
     public IPolicy CreatePolicy(string name) => Model.CreatePolicy(name);
 
     public void Dispose() => Model.Dispose();

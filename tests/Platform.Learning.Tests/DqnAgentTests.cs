@@ -1,5 +1,6 @@
 using Platform.Domain;
 using Platform.Domain.Backtesting;
+using Platform.Domain.Trading;
 using Platform.Learning.Agents;
 using Platform.Learning.Networks;
 using Platform.Learning.Training;
@@ -46,26 +47,90 @@ public class DqnAgentTests
     }
 
     [Theory]
-    [InlineData(QNetworkKind.Linear)]
-    [InlineData(QNetworkKind.Lstm)]
-    public void GreedyActionTable_BatchedWindows_MatchSingleStateInference(QNetworkKind kind)
+    [InlineData(QNetworkKind.Linear, false)]
+    [InlineData(QNetworkKind.Linear, true)]
+    [InlineData(QNetworkKind.Lstm, false)]
+    [InlineData(QNetworkKind.Lstm, true)]
+    public void QValues_RandomStates_MatchTorchForwardToFloatRounding(QNetworkKind kind, bool dueling)
     {
-        using var model = Market.UntrainedModel(kind);
-        var states = model.StatesFor(Market.Features);
-        using var learner = new DqnLearner(model.Metadata.Dqn, model.Network);
-        var table = GreedyActionTable.Compute(model.Network, states, 0, 300);
-        var state = new float[states.StateSize];
-
-        for (var row = states.FirstObservableRow; row < 300; row += 7)
+        var spec = new QNetworkSpec { Kind = kind, WindowLength = 6, FeatureCount = 5, HiddenSize = 16, ExtraInputs = 1, Dueling = dueling };
+        using var network = QNetwork.Create(spec, seed: 11);
+        var inference = QNetworkInference.From(network);
+        var random = new Random(3);
+        var states = new float[40 * spec.StateSize];
+        for (var i = 0; i < states.Length; i++)
         {
-            for (var lots = 0; lots <= states.MaxLots; lots++)
-            {
-                states.Write(row, lots, state);
-                Assert.Equal(learner.GreedyAction(state, NetworkRole.Policy), (int)table.At(row, lots));
-            }
+            states[i] = (float)((random.NextDouble() * 6) - 3);
         }
 
-        Assert.Equal(Platform.Domain.Trading.TradeAction.Hold, table.At(0, 0));
+        var expected = new float[40 * spec.ActionCount];
+        DqnLearner.ComputeQValues(network, states, 40, expected);
+        var q = new float[spec.ActionCount];
+        for (var s = 0; s < 40; s++)
+        {
+            var state = states.AsSpan(s * spec.StateSize, spec.StateSize);
+            inference.QValuesOfWindow(state[..spec.WindowSize], state[spec.WindowSize..], q);
+            for (var a = 0; a < q.Length; a++)
+            {
+                var want = expected[(s * spec.ActionCount) + a];
+                Assert.True(Math.Abs(q[a] - want) <= 1e-4 * Math.Max(1, Math.Abs(want)), $"state {s} action {a}: managed {q[a]} vs torch {want}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(QNetworkKind.Linear)]
+    [InlineData(QNetworkKind.Lstm)]
+    public void CreatePolicy_Backtest_DecidesWhatTheDeciderDecidesRowByRow(QNetworkKind kind)
+    {
+        using var model = Market.UntrainedModel(kind);
+        var range = ToyMarket.Hours(200, 400);
+        var result = DqnTrader.TradeGreedy(model, Market.Frame, Market.Features, ToyMarket.Trading, range, "x");
+
+        // The same rows pushed one by one into a fresh decider, acting on the backtest's own positions.
+        var decider = model.CreateDecider();
+        var (start, end) = Backtester.RowRange(Market.Frame, range.From, range.To);
+        var q = new float[decider.ActionCount];
+        var actions = 0;
+        for (var row = 0; row < end; row++)
+        {
+            decider.Push(Market.Features.Row(row), row >= Market.Features.FirstCompleteRow);
+            if (row < start)
+            {
+                continue;
+            }
+
+            var lotsBefore = row == start ? 0 : (result.Position[row - start - 1] > 0 ? 1 : 0);
+            var action = decider.Decide(lotsBefore, q);
+            var traded = result.Trades.Any(t => t.Time == Market.Frame.OpenTime(row));
+            var expectTrade = (action == TradeAction.Buy && lotsBefore == 0) || (action == TradeAction.Sell && lotsBefore == 1);
+            Assert.Equal(expectTrade, traded);
+            actions += action == TradeAction.Hold ? 0 : 1;
+        }
+
+        Assert.True(kind != QNetworkKind.Linear || actions > 0, "the untrained Linear network acts now and then");
+    }
+
+    [Fact]
+    public void Decide_WithoutFullWindow_HoldsWithNaNQValues()
+    {
+        using var model = Market.UntrainedModel(QNetworkKind.Linear);
+        var decider = model.CreateDecider();
+        var q = new float[3];
+        for (var row = 0; row < model.FeatureSpec.WindowLength - 1; row++)
+        {
+            decider.Push(Market.Features.Row(Market.Features.FirstCompleteRow + row), complete: true);
+        }
+
+        Assert.False(decider.CanDecide);
+        Assert.Equal(TradeAction.Hold, decider.Decide(0, q));
+        Assert.All(q, v => Assert.True(float.IsNaN(v)));
+        decider.Push(Market.Features.Row(Market.Features.FirstCompleteRow + 30), complete: true);
+        Assert.True(decider.CanDecide);
+        decider.Decide(0, q);
+        Assert.All(q, v => Assert.False(float.IsNaN(v)));
+        decider.Push(Market.Features.Row(0), complete: false);
+        Assert.False(decider.CanDecide);
     }
 
     [Fact]

@@ -47,13 +47,51 @@ public sealed record NormalizationStats(IReadOnlyList<double> Mean, IReadOnlyLis
             throw new ArgumentException($"Normalisation has {Mean.Count} features, the matrix {f}.");
         }
 
+        var normalizer = CreateRowNormalizer();
         var values = new float[matrix.Values.Length];
-        for (var i = 0; i < values.Length; i++)
+        for (var r = 0; r < matrix.Rows; r++)
         {
-            var j = i % f;
-            values[i] = (float)Math.Clamp((matrix.Values[i] - Mean[j]) / StdDev[j], -Clip, Clip);
+            normalizer.Apply(matrix.Row(r), values.AsSpan(r * f, f));
         }
 
         return new FeatureMatrix(matrix.Spec, values, matrix.Rows, matrix.FirstCompleteRow);
+    }
+
+    /// <summary>The computation <see cref="Apply"/> runs on every row, for rows that arrive one at a time.</summary>
+    public RowNormalizer CreateRowNormalizer() => new(this);
+}
+
+/// <summary>Standardises and clips one feature row with fixed <see cref="NormalizationStats"/> (the one row computation).</summary>
+public sealed class RowNormalizer
+{
+    private readonly double[] mean;
+    private readonly double[] stdDev;
+    private readonly double clip;
+
+    internal RowNormalizer(NormalizationStats stats)
+    {
+        if (stats.Mean.Count != stats.StdDev.Count)
+        {
+            throw new ArgumentException($"Normalisation has {stats.Mean.Count} means but {stats.StdDev.Count} deviations.");
+        }
+
+        mean = [.. stats.Mean];
+        stdDev = [.. stats.StdDev];
+        clip = stats.Clip;
+    }
+
+    public int FeatureCount => mean.Length;
+
+    public void Apply(ReadOnlySpan<float> raw, Span<float> destination)
+    {
+        if (raw.Length != mean.Length || destination.Length != mean.Length)
+        {
+            throw new ArgumentException($"Normalisation has {mean.Length} features; got a row of {raw.Length} and room for {destination.Length}.");
+        }
+
+        for (var j = 0; j < raw.Length; j++)
+        {
+            destination[j] = (float)Math.Clamp((raw[j] - mean[j]) / stdDev[j], -clip, clip);
+        }
     }
 }

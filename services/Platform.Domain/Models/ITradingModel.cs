@@ -22,7 +22,10 @@ public interface ITradingModel : IDisposable
     /// <summary>The options the model was trained to trade with (symbol, sizing, lots, costs).</summary>
     TradingOptions Trading { get; }
 
-    /// <summary>A policy over raw features built with <see cref="FeatureSpec"/> (it normalises them itself).</summary>
+    /// <summary>The model deciding bar by bar from raw feature rows built with <see cref="FeatureSpec"/> (it normalises them itself).</summary>
+    IBarDecider CreateDecider();
+
+    /// <summary>A backtest policy over <see cref="CreateDecider"/>: the computation paper and live trading run, bar by bar.</summary>
     IPolicy CreatePolicy(string name);
 }
 

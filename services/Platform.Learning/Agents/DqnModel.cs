@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Platform.Domain;
+using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.Trading;
 using Platform.Learning.Networks;
@@ -176,7 +177,11 @@ public sealed class DqnModel : IDisposable
         return lastStates;
     }
 
-    public GreedyDqnPolicy CreatePolicy(string name) => new(name, Network, StatesFor, Metadata.MaxLots);
+    /// <summary>The model deciding bar by bar from raw feature rows (its own normalisation, its weights as they are now).</summary>
+    public DqnDecider CreateDecider() => new(QNetworkInference.From(Network), FeatureSpec, Metadata.Normalization, Metadata.MaxLots);
+
+    /// <summary>A backtest policy over <see cref="CreateDecider"/>: the same per-bar computation as paper and live trading.</summary>
+    public DeciderPolicy CreatePolicy(string name) => new(name, CreateDecider());
 
     public void Save(string path)
     {

@@ -92,7 +92,6 @@ public static class DqnTrainer
 
         var stepsPerEpoch = trainEnd - trainStart;
         var planned = (long)stepsPerEpoch * options.MaxEpochs;
-        var validationPolicy = new GreedyDqnPolicy(name, learner.Policy, _ => states, trading.MaxLots);
 
         for (var epoch = firstEpoch; epoch <= options.MaxEpochs && !(epochs.Count > 0 && sinceBest >= options.Patience); epoch++)
         {
@@ -126,6 +125,7 @@ public static class DqnTrainer
                 cancellation);
 
             var trainReturn = ((double)(env.EquityCurve[^1] / trading.InitialCash) - 1) * 100;
+            var validationPolicy = new DeciderPolicy(name, new DqnDecider(QNetworkInference.From(learner.Policy), rawFeatures.Spec, normalization, trading.MaxLots));
             var validation = Backtester.Run(frame, rawFeatures, validationPolicy, trading, validate.From, validate.To);
             var score = Score(validation.Metrics, options.ValidationMetric);
             var improved = score > bestScore;
