@@ -1,0 +1,65 @@
+using Platform.Domain.Trading;
+
+namespace Platform.Domain.Execution;
+
+/// <summary>
+/// The position port of paper trading: every decision is booked at its bar's close in one in-process
+/// <see cref="TradingSession"/> — the backtest's sizing, fill model, fees and <see cref="Account"/> — so a paper run
+/// and a backtest of the same bars hold the same record. Each decision closes its bar (a hold too, which records the
+/// bar's equity). Idempotent by decision id; a decision for a bar at or before the last one booked is refused.
+/// </summary>
+public sealed class PaperPositionPort : IPositionPort
+{
+    private readonly Dictionary<string, DecisionOutcome> outcomes = new(StringComparer.Ordinal);
+    private readonly Lock gate = new();
+
+    public PaperPositionPort(TradingOptions options)
+    {
+        Session = new TradingSession(options);
+    }
+
+    public TradingSession Session { get; }
+
+    public Task<PositionSnapshot> PositionBeforeAsync(string symbol, DateTimeOffset openTime, CancellationToken cancellationToken = default)
+    {
+        CheckSymbol(symbol);
+        lock (gate)
+        {
+            var account = Session.Account;
+            return Task.FromResult(new PositionSnapshot(symbol, account.OpenLots, account.Quantity, account.Cash, openTime));
+        }
+    }
+
+    public Task<DecisionOutcome> ExecuteAsync(TradingDecision decision, decimal closePrice, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        CheckSymbol(decision.Symbol);
+        lock (gate)
+        {
+            if (outcomes.TryGetValue(decision.DecisionId, out var known))
+            {
+                return Task.FromResult(known);
+            }
+
+            var step = Session.Close(decision.OpenTime, closePrice, decision.Action);
+            var outcome = new DecisionOutcome(
+                decision.DecisionId,
+                step.Trade,
+                step.Trade is null && decision.Action != TradeAction.Hold ? NothingToDo(decision.Action) : null);
+            outcomes[decision.DecisionId] = outcome;
+            return Task.FromResult(outcome);
+        }
+    }
+
+    private string NothingToDo(TradeAction action) => action == TradeAction.Buy
+        ? $"already holding {Session.Account.OpenLots} of {Session.Options.MaxLots} lot(s), or too little cash"
+        : "no open lot to sell";
+
+    private void CheckSymbol(string symbol)
+    {
+        if (!string.Equals(symbol, Session.Options.Symbol, StringComparison.Ordinal))
+        {
+            throw new InvalidRequestException($"This paper account trades {Session.Options.Symbol}, not {symbol}.");
+        }
+    }
+}
