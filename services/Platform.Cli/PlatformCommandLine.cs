@@ -24,6 +24,7 @@ internal static partial class PlatformCommandLine
         root.Subcommands.Add(DataCommands.Create());
         root.Subcommands.Add(FeatureCommands.Create());
         root.Subcommands.Add(BacktestCommands.Create());
+        root.Subcommands.Add(PaperCommands.Create());
         root.Subcommands.Add(ResearchCommands.Create());
         root.Subcommands.Add(BenchCommands.Create());
         root.Subcommands.Add(MlflowCommands.Create());

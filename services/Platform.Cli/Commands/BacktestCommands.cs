@@ -73,10 +73,7 @@ internal static class BacktestCommands
     /// </summary>
     private static async Task<(BacktestResult Result, TradingOptions Options, DataQuality Quality)> BacktestModelAsync(ParseResult parse, BacktestOptionSet shared, ModelReference reference, string tradedSymbol, CancellationToken cancellation)
     {
-        using var mlflow = reference.IsRegistered && Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 }
-            ? MlflowClient.Create(LifecycleCommands.MlflowOptions())
-            : null;
-        using var loaded = await new DqnModelLoader(mlflow).LoadAsync(reference, cancellation);
+        using var loaded = await LoadModelAsync(reference, cancellation);
         var options = shared.Trading.ReadFor(parse, tradedSymbol, loaded.Trading);
         var spec = loaded.FeatureSpec;
         var data = DataLoading.Load(parse.GetValue(shared.Data), shared.KlineInterval(parse), [.. MarketContext.SymbolsFor(spec, tradedSymbol)]);
@@ -85,6 +82,16 @@ internal static class BacktestCommands
         var label = loaded.Identity.Version is { } version ? $"{loaded.Identity.Name} v{version}" : loaded.Identity.Name;
         var quality = DataLoading.ReportQuality(data, MarketContext.SymbolsFor(spec, tradedSymbol), from, to);
         return (Backtester.Run(market.Frame, market.Features, loaded.CreatePolicy(label), options, from, to), options, quality);
+    }
+
+    /// <summary>A model by registry reference (the registry at MLFLOW_TRACKING_URI) or checkpoint file.</summary>
+    public static async Task<LoadedDqnModel> LoadModelAsync(ModelReference reference, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        using var mlflow = reference.IsRegistered && Environment.GetEnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 }
+            ? MlflowClient.Create(LifecycleCommands.MlflowOptions())
+            : null;
+        return await new DqnModelLoader(mlflow).LoadAsync(reference, cancellation);
     }
 
     /// <summary>The requested range, defaulting to the whole frame (to is one interval past the last row).</summary>

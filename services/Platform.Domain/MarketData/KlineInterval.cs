@@ -12,6 +12,9 @@ public readonly record struct KlineInterval(string Code, TimeSpan Length)
 
     public override string ToString() => Code;
 
+    /// <summary>The open time of the kline that contains <paramref name="time"/> (intervals up to a day, aligned to UTC midnight).</summary>
+    public DateTimeOffset Floor(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % Length.Ticks), TimeSpan.Zero);
+
     /// <summary>Parses Binance interval codes: 1s, 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w.</summary>
     public static KlineInterval Parse(string code)
     {

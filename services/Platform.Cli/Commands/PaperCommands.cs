@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Platform.Domain;
+using Platform.Domain.Execution;
+using Platform.Domain.Models;
+using Platform.Domain.Trading;
+using Platform.Exchange.Simulator;
+using Platform.LiveTrading;
+using Platform.Reporting;
+using Spectre.Console;
+
+namespace Platform.Cli.Commands;
+
+/// <summary>
+/// `platform paper`: a model trading on an exchange's live market data with paper fills — the stream, the features, the
+/// decisions and the accounting of the live path — written up like a backtest, plus every decision.
+/// </summary>
+internal static class PaperCommands
+{
+    public static Command Create()
+    {
+        var exchange = new Option<string?>("--exchange") { Description = "A Binance-compatible server, e.g. a running `platform exchange simulate` at http://127.0.0.1:9443 (default: the simulator started in-process over --data, --from, --to at --speed)" };
+        var model = new Option<string>("--model") { Description = "models:/NAME@ALIAS or models:/NAME/VERSION (registry at MLFLOW_TRACKING_URI) or a checkpoint file PATH.dqn", Required = true };
+        var symbol = CommonOptions.Symbol();
+        var until = new Option<string?>("--until") { Description = "Trade bars opening before this UTC time, then stop (default: until the replay ends or Ctrl+C)" };
+        var output = CommonOptions.Out("out/paper");
+        var data = CommonOptions.Data();
+        var from = new Option<string?>("--from") { Description = "In-process simulator: replay from this UTC time (default: the data's start)" };
+        var to = new Option<string?>("--to") { Description = "In-process simulator: replay up to this UTC time (default: the data's end)" };
+        var speed = new Option<string>("--speed") { Description = "In-process simulator: hours per second, 'realtime' or 'max'", DefaultValueFactory = _ => "max" };
+        var grace = new Option<double>("--row-grace") { Description = "Seconds a closed bar waits for the other symbols' klines of its hour", DefaultValueFactory = _ => 10 };
+        var trading = new TradingOptionSet();
+        var command = new Command("paper", "Paper-trade a model on live market data (stream → features → decisions → paper fills) and write the backtest's report plus decisions.csv")
+        {
+            exchange, model, symbol, until, output, data, from, to, speed, grace,
+        };
+        trading.AddTo(command);
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var directory = CommonOptions.EnsureWritableDirectory(parse.GetValue(output)!, "--out");
+            var tradedSymbol = parse.GetValue(symbol)!.ToUpperInvariant();
+            var url = parse.GetValue(exchange);
+            Uri? exchangeUri = null;
+            if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out exchangeUri) || exchangeUri.Scheme is not ("http" or "https")))
+            {
+                throw new InvalidRequestException($"--exchange: '{url}' is not an absolute http(s) URL");
+            }
+
+            if (exchangeUri is not null && (parse.GetResult(from) is { Implicit: false } || parse.GetResult(to) is { Implicit: false } || parse.GetResult(data) is { Implicit: false }))
+            {
+                throw new InvalidRequestException("--data, --from and --to choose what the in-process simulator replays; with --exchange the exchange decides");
+            }
+
+            var rowGrace = parse.GetValue(grace);
+            if (rowGrace is <= 0 or > 3600)
+            {
+                throw new InvalidRequestException($"--row-grace: {rowGrace.ToString(CultureInfo.InvariantCulture)} is not in (0, 3600] seconds");
+            }
+
+            using var loaded = await BacktestCommands.LoadModelAsync(ModelReference.Parse(parse.GetValue(model)!), cancellation);
+            var options = trading.ReadFor(parse, tradedSymbol, loaded.Trading);
+            var paperOptions = new PaperRunOptions
+            {
+                Exchange = exchangeUri ?? new Uri("http://127.0.0.1/"),
+                Until = CommonOptions.ParseTime(parse.GetValue(until), "--until"),
+                RowGrace = TimeSpan.FromSeconds(rowGrace),
+            };
+            await using var simulator = exchangeUri is null
+                ? await ExchangeSimulator.StartAsync(
+                    new SimulatorOptions
+                    {
+                        DataDirectory = parse.GetValue(data) ?? Platform.MarketData.MarketDataLoader.BundledDirectory,
+                        From = CommonOptions.ParseTime(parse.GetValue(from), "--from"),
+                        To = CommonOptions.ParseTime(parse.GetValue(to), "--to"),
+                        Speed = ReplaySpeed.Parse(parse.GetValue(speed)!),
+                        Port = 0,
+                    },
+                    cancellation)
+                : null;
+            if (simulator is not null)
+            {
+                paperOptions = paperOptions with { Exchange = simulator.BaseAddress };
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Simulated exchange on [blue]{simulator.BaseAddress}[/]: replay {simulator.Status.From:u} .. {simulator.Status.To:u} at {simulator.Status.Speed}");
+            }
+
+            var result = await RunWithProgressAsync(loaded, options, paperOptions, cancellation);
+            BacktestReport.Write(result.Result, options, result.DataQuality, directory);
+            File.WriteAllText(Path.Combine(directory, "decisions.csv"), DecisionsCsv(result.Decisions));
+            BacktestCommands.PrintMetrics([result.Result]);
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{result.Decisions.Count} decisions, {result.Result.Trades.Count} trades, {result.LateKlines} late klines, {result.DeadLetters} dead letters, {result.Reconnects} reconnects in {result.Elapsed.TotalSeconds:0.0} s");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"report: [blue]{Path.Combine(directory, "summary.md")}[/], decisions: [blue]{Path.Combine(directory, "decisions.csv")}[/]");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static async Task<PaperRunResult> RunWithProgressAsync(ITradingModel model, TradingOptions options, PaperRunOptions paper, CancellationToken cancellation)
+    {
+        var last = DateTimeOffset.MinValue;
+        var progress = new Progress<PaperProgress>(p =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (now - last < TimeSpan.FromSeconds(2))
+            {
+                return;
+            }
+
+            last = now;
+            var state = p.Warming ? "warming up" : "trading";
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"paper: {state}, last bar {p.LastRow:yyyy-MM-dd HH:mm}, {p.Decisions} decisions, {p.Trades} trades, equity {p.Equity:N2}"));
+        });
+        return await new PaperTradingRun().RunAsync(model, options, paper, progress, cancellation);
+    }
+
+    /// <summary>One line per decided bar: when, what, why (Q-values), from which position, by which model, and what it did.</summary>
+    public static string DecisionsCsv(IReadOnlyList<DecidedBar> decisions)
+    {
+        ArgumentNullException.ThrowIfNull(decisions);
+        var sb = new StringBuilder("open_time,action,q_hold,q_buy,q_sell,position_before,close,model,model_version,run_id,decision_id,trade_side,trade_quantity,trade_fill_price,not_executed\n");
+        foreach (var (decision, outcome, close) in decisions)
+        {
+            var q = decision.QValues;
+            var trade = outcome.Trade;
+            sb.Append(CultureInfo.InvariantCulture, $"{decision.OpenTime:yyyy-MM-ddTHH:mm:ssZ},{decision.Action.ToString().ToLowerInvariant()},{Q(q, 0)},{Q(q, 1)},{Q(q, 2)},{decision.PositionBefore},{close},{decision.ModelName},{decision.ModelVersion},{decision.RunId},{decision.DecisionId},");
+            sb.Append(CultureInfo.InvariantCulture, $"{(trade is null ? "" : trade.Side == TradeSide.Buy ? "buy" : "sell")},{trade?.Quantity},{trade?.FillPrice},{Csv(outcome.NotExecutedReason)}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Q(IReadOnlyList<double> q, int index) =>
+        index < q.Count && !double.IsNaN(q[index]) ? ((float)q[index]).ToString("R", CultureInfo.InvariantCulture) : "";
+
+    private static string Csv(string? text) => text is null ? "" : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

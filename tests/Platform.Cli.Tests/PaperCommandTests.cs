@@ -1,0 +1,83 @@
+using Platform.Domain;
+using Platform.Domain.Backtesting;
+using Platform.Domain.Features;
+using Platform.Domain.MarketData;
+using Platform.Domain.Trading;
+using Platform.Learning.Agents;
+using Platform.Learning.Networks;
+using Platform.MarketData;
+
+namespace Platform.Cli.Tests;
+
+public sealed class PaperCommandTests : IDisposable
+{
+    private static readonly DateTimeOffset MonthStart = new(2022, 11, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly CliTestContext context = new();
+
+    public void Dispose() => context.Dispose();
+
+    /// <summary>
+    /// The parity the live path promises: a month replayed by the simulator (at max speed, in-process) and paper-traded
+    /// through stream → features → decisions → paper fills books exactly the trades and equity of the backtest of that month.
+    /// </summary>
+    [Theory]
+    [InlineData(QNetworkKind.Linear)]
+    [InlineData(QNetworkKind.Lstm)]
+    public async Task Paper_MonthReplayedBySimulator_TradesExactlyAsTheBacktest(QNetworkKind kind)
+    {
+        var path = SaveModelThatTrades(kind);
+        var paperOut = context.PathOf("paper");
+        var backtestOut = context.PathOf("backtest");
+
+        var (paper, _, paperErrors) = await CliTestContext.RunCapturedAsync("paper", "--model", path, "--symbol", "BTCUSDT", "--from", "2022-11-01", "--to", "2022-12-01", "--fee", "0.001", "--out", paperOut);
+        var backtest = await CliTestContext.RunAsync("backtest", "--policy", "model", "--model", path, "--symbol", "BTCUSDT", "--from", "2022-11-01", "--to", "2022-12-01", "--fee", "0.001", "--out", backtestOut);
+
+        Assert.True(paper == 0, paperErrors);
+        Assert.Equal(0, backtest);
+        var paperTrades = File.ReadAllLines(Path.Combine(paperOut, "trades.csv"));
+        Assert.True(paperTrades.Length > 3, $"the model should trade in the month (it made {paperTrades.Length - 1} trades)");
+        Assert.Equal(File.ReadAllLines(Path.Combine(backtestOut, "trades.csv")), paperTrades);
+        Assert.Equal(File.ReadAllLines(Path.Combine(backtestOut, "equity.csv")), File.ReadAllLines(Path.Combine(paperOut, "equity.csv")));
+        Assert.Equal(context.ReadJson("backtest", "metrics.json").GetProperty("final_profit").GetDecimal(), context.ReadJson("paper", "metrics.json").GetProperty("final_profit").GetDecimal());
+
+        var decisions = File.ReadAllLines(Path.Combine(paperOut, "decisions.csv"));
+        Assert.Equal(30 * 24, decisions.Length - 1);
+        Assert.StartsWith("2022-11-01T00:00:00Z,", decisions[1], StringComparison.Ordinal);
+        Assert.StartsWith("2022-11-30T23:00:00Z,", decisions[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain(decisions.Skip(1), line => line.Split(',')[2].Length == 0);
+    }
+
+    [Fact]
+    public async Task Paper_BadInputs_ExitTwoWithoutRunning()
+    {
+        var path = SaveModelThatTrades(QNetworkKind.Linear);
+
+        Assert.Equal(2, await CliTestContext.RunAsync("paper", "--model", context.PathOf("missing.dqn"), "--out", context.PathOf("p1")));
+        Assert.Equal(2, await CliTestContext.RunAsync("paper", "--model", path, "--exchange", "not a url", "--out", context.PathOf("p2")));
+        Assert.Equal(2, await CliTestContext.RunAsync("paper", "--model", path, "--exchange", "http://127.0.0.1:1/", "--from", "2022-11-01", "--out", context.PathOf("p3")));
+        Assert.Equal(2, await CliTestContext.RunAsync("paper", "--model", path, "--row-grace", "0", "--out", context.PathOf("p4")));
+        Assert.Equal(2, await CliTestContext.RunAsync("paper", "--model", path, "--from", "2022-11-02", "--to", "2022-11-03", "--until", "2022-11-01", "--out", context.PathOf("p5")));
+    }
+
+    /// <summary>An untrained model of the kind (fitted normalisation, seeded weights) that trades a few times in November 2022.</summary>
+    private string SaveModelThatTrades(QNetworkKind kind)
+    {
+        var spec = FeatureSpec.PaperDefault;
+        var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, KlineInterval.OneHour, [.. spec.Symbols]).Data;
+        var market = MarketContext.Build(data, spec, "BTCUSDT");
+        var trading = new TradingOptions { Symbol = "BTCUSDT", FeeRate = 0.001m };
+        for (var seed = 1; seed < 40; seed++)
+        {
+            using var model = DqnModel.Untrained(new TrainingData(market, trading), new DateRange(MonthStart.AddMonths(-3), MonthStart), DqnAgentOptions.Default(kind, seed), "dqn-" + kind.ToString().ToLowerInvariant());
+            var result = Backtester.Run(market.Frame, market.Features, model.CreatePolicy("probe"), trading, MonthStart, MonthStart.AddMonths(1));
+            if (result.Trades.Count >= 4)
+            {
+                var path = context.PathOf($"model-{kind}.dqn");
+                model.Save(path);
+                return path;
+            }
+        }
+
+        throw new InvalidOperationException($"No seed gave an untrained {kind} model that trades in the month.");
+    }
+}
