@@ -55,7 +55,11 @@ public sealed record PaperRunResult(
     long LateKlines,
     long DeadLetters,
     int Reconnects,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Per decided bar: from its traded kline's receipt by the stream client to its decision (waiting for other symbols included).</summary>
+    public IReadOnlyList<TimeSpan> DecisionLatencies { get; init; } = [];
+}
 
 /// <summary>
 /// Paper trading on an exchange's market data, in process: the exchange's kline streams (every symbol the model reads;
@@ -121,6 +125,19 @@ public sealed class PaperTradingRun : IKlineStreamSink
         SimulatorState? simulator = null;
         DateTimeOffset? finishedAt = null;
         var waitingSince = (DateTimeOffset?)null;
+        var receivedAt = new Dictionary<DateTimeOffset, DateTimeOffset>();
+        var latencies = new List<TimeSpan>();
+        void Measure(IReadOnlyList<DecidedBar> bars)
+        {
+            foreach (var bar in bars)
+            {
+                if (receivedAt.Remove(bar.Decision.OpenTime, out var at))
+                {
+                    latencies.Add(bar.Decision.DecidedAt - at);
+                }
+            }
+        }
+
         try
         {
             while (!loop.ReachedUntil && !cancellationToken.IsCancellationRequested)
@@ -134,7 +151,12 @@ public sealed class PaperTradingRun : IKlineStreamSink
                 var next = await ReadAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
                 if (next is { } kline)
                 {
-                    await loop.OnClosedKlineAsync(kline.Symbol, kline.Kline, cancellationToken).ConfigureAwait(false);
+                    if (kline.Symbol == trading.Symbol && kline.Kline.OpenTime >= tradeFrom)
+                    {
+                        receivedAt[kline.Kline.OpenTime] = kline.ReceivedAt;
+                    }
+
+                    Measure(await loop.OnClosedKlineAsync(kline.Symbol, kline.Kline, cancellationToken).ConfigureAwait(false));
                     Keep(kline, tradeFrom);
                 }
 
@@ -143,7 +165,7 @@ public sealed class PaperTradingRun : IKlineStreamSink
                 waitingSince = waiting is null ? null : waitingSince ?? DateTimeOffset.UtcNow;
                 if (waitingSince is { } since && DateTimeOffset.UtcNow - since > options.RowGrace)
                 {
-                    await loop.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    Measure(await loop.FlushAsync(cancellationToken).ConfigureAwait(false));
                     waitingSince = null;
                 }
 
@@ -161,7 +183,7 @@ public sealed class PaperTradingRun : IKlineStreamSink
                 progress?.Report(new PaperProgress(loop.LastRow, loop.Decided.Count, port.Session.Trades.Count, port.Session.Bars > 0 ? port.Session.EquityCurve[^1] : trading.InitialCash, simulator?.Clock, loop.LastRow < tradeFrom || loop.LastRow is null));
             }
 
-            await loop.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            Measure(await loop.FlushAsync(CancellationToken.None).ConfigureAwait(false));
         }
         finally
         {
@@ -179,7 +201,10 @@ public sealed class PaperTradingRun : IKlineStreamSink
         var result = Backtester.Collect(port.Session, label, tradeFrom, to, interval.PeriodsPerYear);
         var status = session.Status;
         PaperTradingLog.Finished(logger, loop.Decided.Count, port.Session.Trades.Count, loop.Features.LateKlines, stopwatch.Elapsed);
-        return new PaperRunResult(result, loop.Decided, Quality(loop.Features.Symbols, interval, tradeFrom, to), loop.Features.LateKlines, Interlocked.Read(ref deadLetters), status.Reconnects, stopwatch.Elapsed);
+        return new PaperRunResult(result, loop.Decided, Quality(loop.Features.Symbols, interval, tradeFrom, to), loop.Features.LateKlines, Interlocked.Read(ref deadLetters), status.Reconnects, stopwatch.Elapsed)
+        {
+            DecisionLatencies = latencies,
+        };
     }
 
     Task IKlineStreamSink.PublishAsync(StreamedKline kline, CancellationToken cancellationToken)

@@ -22,8 +22,72 @@ internal static class BenchCommands
         bench.Subcommands.Add(Backtest());
         bench.Subcommands.Add(Dqn());
         bench.Subcommands.Add(Stream());
+        bench.Subcommands.Add(Decide());
         return bench;
     }
+
+    private static Command Decide()
+    {
+        var kinds = new Option<string>("--kinds") { Description = "Comma-separated network kinds: linear, lstm", DefaultValueFactory = _ => "linear,lstm" };
+        var from = new Option<string>("--from") { Description = "Replay start of the full-speed run (UTC)", DefaultValueFactory = _ => "2022-01-01" };
+        var to = new Option<string>("--to") { Description = "Replay end of the full-speed run (UTC, exclusive)", DefaultValueFactory = _ => "2022-07-01" };
+        var pacedSpeed = new Option<double>("--paced-speed") { Description = "Simulated hours per second of the paced latency run", DefaultValueFactory = _ => 20 };
+        var pacedDays = new Option<int>("--paced-days") { Description = "Days replayed by the paced latency run (from --from)", DefaultValueFactory = _ => 5 };
+        var command = new Command("decide", "Simulator → stream → features → decision → paper fill, in process: decisions/s at --speed max, and kline-received → decided latency p50/p99 when paced")
+        {
+            kinds, from, to, pacedSpeed, pacedDays,
+        };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var start = CommonOptions.ParseTime(parse.GetValue(from), "--from")!.Value;
+            var end = CommonOptions.ParseTime(parse.GetValue(to), "--to")!.Value;
+            var paced = parse.GetValue(pacedSpeed);
+            var days = parse.GetValue(pacedDays);
+            if (end <= start || paced <= 0 || days < 1)
+            {
+                throw new InvalidRequestException("bench decide needs --to after --from, a positive --paced-speed and --paced-days ≥ 1");
+            }
+
+            var spec = FeatureSpec.PaperDefault;
+            var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, Platform.Domain.MarketData.KlineInterval.OneHour, [.. spec.Symbols]).Data;
+            var market = MarketContext.Build(data, spec, "BTCUSDT");
+            var trading = new TradingOptions { Symbol = "BTCUSDT" };
+            foreach (var kind in parse.GetValue(kinds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => Enum.Parse<QNetworkKind>(k, ignoreCase: true)))
+            {
+                using var model = DqnModel.Untrained(new TrainingData(market, trading), new DateRange(start.AddMonths(-3), start), DqnAgentOptions.Default(kind, 42), "dqn-" + kind.ToString().ToLowerInvariant());
+                var loaded = new Platform.Models.LoadedDqnModel(model, new Platform.Domain.Models.ModelIdentity(model.Metadata.Name, null, null, "bench"));
+                var full = await PaperRunAsync(loaded, trading, start, end, Platform.Exchange.Simulator.ReplaySpeed.Max, cancellation);
+                var pacedRun = await PaperRunAsync(loaded, trading, start, start.AddDays(days), new Platform.Exchange.Simulator.ReplaySpeed(paced), cancellation);
+                var decided = full.Decisions;
+                var span = decided[^1].Decision.DecidedAt - decided[0].Decision.DecidedAt;
+                var latencies = pacedRun.DecisionLatencies.Select(l => l.TotalMilliseconds).Order().ToArray();
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["model"] = model.Metadata.Name,
+                    ["decisions"] = decided.Count,
+                    ["decisions_per_s"] = Math.Round((decided.Count - 1) / span.TotalSeconds),
+                    ["run_seconds"] = Math.Round(full.Elapsed.TotalSeconds, 2),
+                    ["paced_speed_hours_per_s"] = paced,
+                    ["paced_decisions"] = latencies.Length,
+                    ["latency_ms_p50"] = Math.Round(Percentile(latencies, 0.50), 3),
+                    ["latency_ms_p99"] = Math.Round(Percentile(latencies, 0.99), 3),
+                    ["latency_ms_max"] = Math.Round(latencies[^1], 3),
+                }));
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static async Task<Platform.LiveTrading.PaperRunResult> PaperRunAsync(Platform.Domain.Models.ITradingModel model, TradingOptions trading, DateTimeOffset from, DateTimeOffset to, Platform.Exchange.Simulator.ReplaySpeed speed, CancellationToken cancellation)
+    {
+        await using var simulator = await Platform.Exchange.Simulator.ExchangeSimulator.StartAsync(
+            new Platform.Exchange.Simulator.SimulatorOptions { DataDirectory = MarketDataLoader.BundledDirectory, From = from, To = to, Speed = speed, Port = 0 }, cancellation);
+        return await new Platform.LiveTrading.PaperTradingRun().RunAsync(model, trading, new Platform.LiveTrading.PaperRunOptions { Exchange = simulator.BaseAddress }, cancellationToken: cancellation);
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     private static Command Stream()
     {
