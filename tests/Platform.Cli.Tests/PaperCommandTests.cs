@@ -3,6 +3,7 @@ using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
+using Platform.Exchange.Simulator;
 using Platform.Learning.Agents;
 using Platform.Learning.Networks;
 using Platform.MarketData;
@@ -45,6 +46,31 @@ public sealed class PaperCommandTests : IDisposable
         Assert.StartsWith("2022-11-01T00:00:00Z,", decisions[1], StringComparison.Ordinal);
         Assert.StartsWith("2022-11-30T23:00:00Z,", decisions[^1], StringComparison.Ordinal);
         Assert.DoesNotContain(decisions.Skip(1), line => line.Split(',')[2].Length == 0);
+    }
+
+    [Fact]
+    public async Task Paper_StreamThatDropsDuplicatesReordersAndCorrupts_StillTradesExactlyAsTheBacktest()
+    {
+        var path = SaveModelThatTrades(QNetworkKind.Linear);
+        await using var simulator = await ExchangeSimulator.StartAsync(new SimulatorOptions
+        {
+            DataDirectory = MarketDataLoader.BundledDirectory,
+            From = MonthStart,
+            To = MonthStart.AddMonths(1),
+            Speed = ReplaySpeed.Max,
+            Port = 0,
+            Faults = FaultSpec.Parse("drop=2000,duplicate=300,outoforder=500,malformed=900"),
+        });
+
+        var (paper, _, errors) = await CliTestContext.RunCapturedAsync("paper", "--model", path, "--exchange", simulator.BaseAddress.ToString(), "--out", context.PathOf("paper"));
+        var backtest = await CliTestContext.RunAsync("backtest", "--policy", "model", "--model", path, "--from", "2022-11-01", "--to", "2022-12-01", "--out", context.PathOf("backtest"));
+
+        Assert.True(paper == 0, errors);
+        Assert.Equal(0, backtest);
+        var status = simulator.Status;
+        Assert.True(status.Dropped > 0 && status.Duplicated > 0 && status.Malformed > 0, $"faults were injected: {status}");
+        Assert.Equal(File.ReadAllLines(context.PathOf("backtest", "trades.csv")), File.ReadAllLines(context.PathOf("paper", "trades.csv")));
+        Assert.Equal(File.ReadAllLines(context.PathOf("backtest", "equity.csv")), File.ReadAllLines(context.PathOf("paper", "equity.csv")));
     }
 
     [Fact]
