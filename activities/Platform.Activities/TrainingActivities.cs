@@ -78,6 +78,9 @@ public sealed class TrainingActivities(IMarketDataStore store, MlflowClient mlfl
                 [new Tag("platform.workflow_id", context.Info.WorkflowId ?? "none"), new Tag("platform.network_kind", input.Kind), new Tag("mlflow.source.name", "Platform.Activities.TrainModel")],
                 cancellationToken: cancellation);
             runId = run.Info.RunId;
+
+            // At once, not at the first progress report: a retry after this worker dies must find the run to resume in.
+            context.Heartbeat(new TrainingHeartbeat(runId, 0, agent.MaxEpochs, 0, null));
         }
 
         var checkpoint = new TrainingCheckpoint(Path.Combine(paths.CheckpointDirectory, $"{Sanitize(context.Info.WorkflowId ?? "adhoc")}-{Sanitize(context.Info.ActivityId)}-{input.Kind}.ckpt"));

@@ -27,8 +27,8 @@ public sealed record PaperRunOptions
     /// <summary>Longest a closed bar of the traded symbol waits for the other symbols' klines of its hour.</summary>
     public TimeSpan RowGrace { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>After a simulator reports its replay finished, how long to wait for the stream's last klines.</summary>
-    public TimeSpan FinishGrace { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>After a simulator reports its replay finished, how long without a kline before the run ends short of the last bar.</summary>
+    public TimeSpan FinishGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     public void Validate()
     {
@@ -170,7 +170,12 @@ public sealed class PaperTradingRun : IKlineStreamSink
                 }
 
                 simulator = watcher.IsCompletedSuccessfully ? watcher.Result : simulator;
-                if (simulator is { } sim && next is null && klines.Reader.Count == 0)
+                if (next is not null)
+                {
+                    // The grace after the replay's end counts from the last kline: a reconnect's backfill may still be coming.
+                    finishedAt = null;
+                }
+                else if (simulator is { } sim && klines.Reader.Count == 0)
                 {
                     finishedAt ??= DateTimeOffset.UtcNow;
                     var lastBar = sim.To - interval.Length;
