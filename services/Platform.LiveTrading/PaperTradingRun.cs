@@ -72,7 +72,7 @@ public sealed class PaperTradingRun : IKlineStreamSink
 {
     private readonly Channel<StreamedKline> klines = Channel.CreateUnbounded<StreamedKline>();
     private readonly ConcurrentDictionary<string, DateTimeOffset> received = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, List<Kline>> kept = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Kline>> kept = new(StringComparer.Ordinal);
     private readonly ILoggerFactory loggers;
     private readonly ILogger logger;
     private long deadLetters;
@@ -255,24 +255,20 @@ public sealed class PaperTradingRun : IKlineStreamSink
     {
         if (kline.Kline.OpenTime >= from)
         {
-            kept.GetOrAdd(kline.Symbol, _ => []).Add(kline.Kline);
+            if (!kept.TryGetValue(kline.Symbol, out var list))
+            {
+                kept[kline.Symbol] = list = [];
+            }
+
+            list.Add(kline.Kline);
         }
     }
 
     /// <summary>Rejected and missing bars of what the stream delivered over the traded range (dead letters count as rejected).</summary>
     private DataQuality Quality(IEnumerable<string> symbols, KlineInterval interval, DateTimeOffset from, DateTimeOffset to)
     {
-        var series = new Dictionary<string, KlineSeries>(StringComparer.Ordinal);
-        var reports = new List<SymbolValidationReport>();
-        foreach (var symbol in symbols)
-        {
-            var list = kept.TryGetValue(symbol, out var k) ? k.Where(x => x.OpenTime < to).OrderBy(x => x.OpenTime).ToList() : [];
-            var (validated, report) = KlineValidator.Validate(symbol, interval, [.. list.Select((x, i) => new SourcedKline(x, "paper-stream", i + 1))]);
-            series[symbol] = validated;
-            reports.Add(report);
-        }
-
-        return DataQuality.Of(new MarketDataSet(series, reports), symbols, from, to);
+        var delivered = symbols.Select(s => (s, (IReadOnlyList<Kline>)[.. (kept.TryGetValue(s, out var k) ? k : []).Where(x => x.OpenTime < to).OrderBy(x => x.OpenTime)]));
+        return DataQuality.Of(MarketDataSet.Validate(delivered, interval, "paper-stream"), symbols, from, to);
     }
 
     private sealed record SimulatorState(DateTimeOffset Clock, DateTimeOffset From, DateTimeOffset To, bool Finished);

@@ -69,8 +69,8 @@ internal static class BenchCommands
                     ["run_seconds"] = Math.Round(full.Elapsed.TotalSeconds, 2),
                     ["paced_speed_hours_per_s"] = paced,
                     ["paced_decisions"] = latencies.Length,
-                    ["latency_ms_p50"] = Math.Round(Percentile(latencies, 0.50), 3),
-                    ["latency_ms_p99"] = Math.Round(Percentile(latencies, 0.99), 3),
+                    ["latency_ms_p50"] = Math.Round(Percentiles.NearestRank(latencies, 0.50), 3),
+                    ["latency_ms_p99"] = Math.Round(Percentiles.NearestRank(latencies, 0.99), 3),
                     ["latency_ms_max"] = Math.Round(latencies[^1], 3),
                 }));
             }
@@ -86,8 +86,6 @@ internal static class BenchCommands
             new Platform.Exchange.Simulator.SimulatorOptions { DataDirectory = MarketDataLoader.BundledDirectory, From = from, To = to, Speed = speed, Port = 0 }, cancellation);
         return await new Platform.LiveTrading.PaperTradingRun().RunAsync(model, trading, new Platform.LiveTrading.PaperRunOptions { Exchange = simulator.BaseAddress }, cancellationToken: cancellation);
     }
-
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     private static Command Stream()
     {

@@ -134,13 +134,7 @@ internal static class StreamBench
         {
             lock (milliseconds)
             {
-                if (milliseconds.Count == 0)
-                {
-                    return double.NaN;
-                }
-
-                var sorted = milliseconds.Order().ToList();
-                return Math.Round(sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)], 3);
+                return Math.Round(Percentiles.NearestRank([.. milliseconds.Order()], p), 3);
             }
         }
     }

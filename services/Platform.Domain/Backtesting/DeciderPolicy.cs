@@ -25,9 +25,6 @@ public sealed class DeciderPolicy : IPolicy
 
     public string Name { get; }
 
-    /// <summary>The Q-values of the last decision (NaN where the row had no full window).</summary>
-    public ReadOnlySpan<float> LastQValues => qValues;
-
     public void Prepare(PolicyContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

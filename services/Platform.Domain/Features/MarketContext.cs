@@ -85,8 +85,7 @@ public sealed record MarketContext(MarketFrame Frame, FeatureMatrix Features, IR
 
     private static async Task<MarketDataSet> ReadValidatedAsync(IMarketDataStore store, IEnumerable<string> symbols, KlineInterval interval, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        var series = new Dictionary<string, KlineSeries>(StringComparer.Ordinal);
-        var reports = new List<SymbolValidationReport>();
+        var read = new List<(string, IReadOnlyList<Kline>)>();
         foreach (var symbol in symbols)
         {
             var stored = await store.ReadAsync(symbol, interval, from, to, cancellationToken).ConfigureAwait(false);
@@ -95,11 +94,9 @@ public sealed record MarketContext(MarketFrame Frame, FeatureMatrix Features, IR
                 throw new InvalidRequestException($"The market-data store has no {symbol} klines in [{from:yyyy-MM-dd}, {to:yyyy-MM-dd}); run the backfill first.");
             }
 
-            var (validated, report) = KlineValidator.Validate(symbol, stored.Interval, [.. stored.Klines.Select((k, i) => new SourcedKline(k, "market-store", i + 1))]);
-            series[symbol] = validated;
-            reports.Add(report);
+            read.Add((symbol, stored.Klines));
         }
 
-        return new MarketDataSet(series, reports);
+        return MarketDataSet.Validate(read, interval, "market-store");
     }
 }

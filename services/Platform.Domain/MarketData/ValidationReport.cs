@@ -47,6 +47,22 @@ public sealed record SymbolValidationReport(
 /// <summary>A validated data set: the accepted series per symbol and the full report.</summary>
 public sealed record MarketDataSet(IReadOnlyDictionary<string, KlineSeries> Series, IReadOnlyList<SymbolValidationReport> Reports)
 {
+    /// <summary>Klines already in memory (a store's read, a stream's record), each symbol through <see cref="KlineValidator"/>.</summary>
+    public static MarketDataSet Validate(IEnumerable<(string Symbol, IReadOnlyList<Kline> Klines)> symbols, KlineInterval interval, string source)
+    {
+        ArgumentNullException.ThrowIfNull(symbols);
+        var series = new Dictionary<string, KlineSeries>(StringComparer.Ordinal);
+        var reports = new List<SymbolValidationReport>();
+        foreach (var (symbol, klines) in symbols)
+        {
+            var (validated, report) = KlineValidator.Validate(symbol, interval, [.. klines.Select((k, i) => new SourcedKline(k, source, i + 1))]);
+            series[symbol] = validated;
+            reports.Add(report);
+        }
+
+        return new MarketDataSet(series, reports);
+    }
+
     public KlineSeries this[string symbol] =>
         Series.TryGetValue(symbol, out var s)
             ? s

@@ -41,7 +41,10 @@ public sealed class AgentStates
         Dueling = dueling,
     };
 
-    public float PositionInput(int openLots) => (float)openLots / MaxLots;
+    public float PositionInput(int openLots) => PositionInputOf(openLots, MaxLots);
+
+    /// <summary>The network's position input: open lots / max lots (0 = flat, 1 = fully invested).</summary>
+    public static float PositionInputOf(int openLots, int maxLots) => (float)openLots / maxLots;
 
     public void Write(int row, int openLots, Span<float> destination)
     {

@@ -85,7 +85,7 @@ public sealed class DqnDecider : IBarDecider
 
         // The ring's oldest row is the one the next push overwrites: the window is ring[oldest..] then ring[..oldest].
         var oldest = (pushed % Spec.WindowLength) * width;
-        extra[0] = (float)openLots / MaxLots;
+        extra[0] = AgentStates.PositionInputOf(openLots, MaxLots);
         network.QValues(ring.AsSpan(oldest), ring.AsSpan(0, oldest), extra, qValues);
         return GreedyChoice.Of(qValues);
     }
