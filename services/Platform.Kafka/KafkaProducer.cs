@@ -23,7 +23,7 @@ public readonly record struct KafkaDelivery(string Topic, int Partition, long Of
 /// The platform's producer, one per process and shared by every topic: idempotent (<c>enable.idempotence</c>,
 /// <c>acks=all</c>, so retries never duplicate or reorder a partition), a publish completes only on the broker's
 /// acknowledgement, and a failed delivery surfaces as <see cref="KafkaDeliveryException"/>. With a transactional id it
-/// also writes transactions (<see cref="BeginTransaction"/> … <see cref="CommitTransaction"/>).
+/// also writes transactions (<see cref="BeginTransaction"/> … <see cref="CommitTransaction()"/>).
 /// </summary>
 public sealed class KafkaProducer : IDisposable
 {
@@ -97,6 +97,22 @@ public sealed class KafkaProducer : IDisposable
     public void BeginTransaction() => producer.BeginTransaction();
 
     public void CommitTransaction() => producer.CommitTransaction(TimeSpan.FromSeconds(30));
+
+    /// <summary>
+    /// Read-process-write: commits the open transaction together with the consumer group's positions, so the records
+    /// produced and the input they came from become visible — or are discarded — as one.
+    /// </summary>
+    public void CommitTransaction(IReadOnlyList<TopicPartitionOffset> consumedPositions, IConsumerGroupMetadata group)
+    {
+        ArgumentNullException.ThrowIfNull(consumedPositions);
+        ArgumentNullException.ThrowIfNull(group);
+        if (consumedPositions.Count > 0)
+        {
+            producer.SendOffsetsToTransaction(consumedPositions, group, TimeSpan.FromSeconds(30));
+        }
+
+        producer.CommitTransaction(TimeSpan.FromSeconds(30));
+    }
 
     public void AbortTransaction() => producer.AbortTransaction(TimeSpan.FromSeconds(30));
 

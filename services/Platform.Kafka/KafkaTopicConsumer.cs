@@ -98,23 +98,31 @@ public sealed class KafkaTopicConsumer<TKey, TValue> : IDisposable
                 continue;
             }
 
-            batch.Add(Decode(result));
+            batch.Add(Decode(topic, result));
             timeout = TimeSpan.Zero;
         }
 
         return batch;
     }
 
-    /// <summary>Commits, per partition, the position after the last of <paramref name="records"/>. Partitions this member lost are skipped: their new owner re-reads them.</summary>
-    public void Commit(IEnumerable<KafkaRecord<TKey, TValue>> records)
+    /// <summary>This member's group identity, for offsets committed inside a producer's transaction.</summary>
+    public IConsumerGroupMetadata GroupMetadata => consumer.ConsumerGroupMetadata;
+
+    /// <summary>Per partition this member still owns, the position after the last of <paramref name="records"/>.</summary>
+    public IReadOnlyList<TopicPartitionOffset> PositionsAfter(IEnumerable<KafkaRecord<TKey, TValue>> records)
     {
         ArgumentNullException.ThrowIfNull(records);
         var owned = AssignedPartitions.ToHashSet();
-        var offsets = records
+        return [.. records
             .Where(r => owned.Contains(r.Partition))
             .GroupBy(r => r.Partition)
-            .Select(g => new TopicPartitionOffset(topic.Name, g.Key, g.Max(r => r.Offset) + 1))
-            .ToList();
+            .Select(g => new TopicPartitionOffset(topic.Name, g.Key, g.Max(r => r.Offset) + 1))];
+    }
+
+    /// <summary>Commits, per partition, the position after the last of <paramref name="records"/>. Partitions this member lost are skipped: their new owner re-reads them.</summary>
+    public void Commit(IEnumerable<KafkaRecord<TKey, TValue>> records)
+    {
+        var offsets = PositionsAfter(records);
         if (offsets.Count == 0)
         {
             return;
@@ -148,7 +156,7 @@ public sealed class KafkaTopicConsumer<TKey, TValue> : IDisposable
         consumer.Dispose();
     }
 
-    private KafkaRecord<TKey, TValue> Decode(ConsumeResult<byte[], byte[]> result)
+    internal static KafkaRecord<TKey, TValue> Decode(KafkaTopic<TKey, TValue> topic, ConsumeResult<byte[], byte[]> result)
     {
         var raw = result.Message.Value ?? [];
         TKey? key = default;

@@ -1,4 +1,5 @@
 using Platform.Domain.Execution;
+using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 
 namespace Platform.Kafka;
@@ -33,6 +34,18 @@ public static class PlatformTopics
     /// <summary>Every model decision, key = traded symbol (a symbol's decisions stay in order), value = <see cref="TradingDecisionSerde"/> v1.</summary>
     public static KafkaTopic<string, TradingDecision> Decisions { get; } =
         new(new KafkaTopicDefinition("decisions", 6, "model decisions (hold/buy/sell with Q-values), key = traded symbol"), Utf8StringSerde.Instance, TradingDecisionSerde.Instance);
+
+    /// <summary>
+    /// Feature rows of one spec, <c>features.&lt;spec name&gt;.v&lt;version&gt;</c> (characters Kafka does not allow in a
+    /// name become '-'), key = traded symbol, value = <see cref="StreamedFeatureRowSerde"/> v1. Created by the feature
+    /// service that computes the spec.
+    /// </summary>
+    public static KafkaTopic<string, StreamedFeatureRow> Features(FeatureSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var name = new string([.. spec.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-')]);
+        return new(new KafkaTopicDefinition($"features.{name}.v{spec.Version}", 6, $"feature rows of spec {spec.Name} v{spec.Version}, key = traded symbol"), Utf8StringSerde.Instance, StreamedFeatureRowSerde.Instance);
+    }
 
     /// <summary>Every topic the platform creates at start.</summary>
     public static IReadOnlyList<KafkaTopicDefinition> All { get; } = [KlinesOneHour.Definition, KlineDeadLetters.Definition, Decisions.Definition];

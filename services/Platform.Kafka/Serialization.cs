@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Platform.Domain.Execution;
+using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
 
@@ -130,30 +131,10 @@ public abstract class VersionedJsonSerde<T> : IKafkaSerde<T>
         }
     }
 
-    private static decimal ParseDecimal(string text, string name) =>
-        decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)
-            ? d
-            : throw new FormatException($"field '{name}' value '{text}' is not a decimal number");
-}
-
-/// <summary>
-/// <c>platform.market.kline</c> v1: Binance's 12 kline fields (prices and volumes as exact decimal strings, times in
-/// Unix milliseconds, <c>ignore</c> as Binance sends it) plus symbol, interval, closed (<c>x</c>), source and received-at.
-/// </summary>
-public sealed class StreamedKlineSerde : VersionedJsonSerde<StreamedKline>
-{
-    public static StreamedKlineSerde Instance { get; } = new();
-
-    protected override string Schema => "platform.market.kline";
-
-    protected override int Version => 1;
-
-    protected override void WriteFields(Utf8JsonWriter writer, StreamedKline value)
+    /// <summary>Binance's kline fields (prices and volumes as exact decimal strings, times in Unix milliseconds).</summary>
+    protected static void WriteKlineFields(Utf8JsonWriter writer, in Kline k)
     {
-        var k = value.Kline;
-        writer.WriteString("symbol", value.Symbol);
-        writer.WriteString("interval", value.Interval.Code);
-        writer.WriteBoolean("closed", value.IsClosed);
+        ArgumentNullException.ThrowIfNull(writer);
         writer.WriteNumber("open_time", k.OpenTime.ToUnixTimeMilliseconds());
         WriteDecimal(writer, "open", k.Open);
         WriteDecimal(writer, "high", k.High);
@@ -181,6 +162,87 @@ public sealed class StreamedKlineSerde : VersionedJsonSerde<StreamedKline>
 
         WriteDecimal(writer, "taker_buy_base_volume", k.TakerBuyBaseVolume);
         WriteDecimal(writer, "taker_buy_quote_volume", k.TakerBuyQuoteVolume);
+    }
+
+    protected static Kline ReadKlineFields(JsonElement root) => new(
+        RequiredTime(root, "open_time"),
+        RequiredDecimal(root, "open"),
+        RequiredDecimal(root, "high"),
+        RequiredDecimal(root, "low"),
+        RequiredDecimal(root, "close"),
+        RequiredDecimal(root, "volume"),
+        root.TryGetProperty("close_time", out var ct) && ct.ValueKind == JsonValueKind.Number ? DateTimeOffset.FromUnixTimeMilliseconds(ct.GetInt64()) : null,
+        OptionalDecimal(root, "quote_volume"),
+        root.TryGetProperty("trades", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt64() : null,
+        OptionalDecimal(root, "taker_buy_base_volume"),
+        OptionalDecimal(root, "taker_buy_quote_volume"));
+
+    /// <summary>
+    /// Floating-point numbers that read back bit for bit: finite ones in the shortest round-trip form, NaN and the
+    /// infinities (JSON has no literal for them) as the strings "NaN", "Infinity" and "-Infinity".
+    /// </summary>
+    protected static void WriteNumbers(Utf8JsonWriter writer, string name, IEnumerable<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(values);
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            if (double.IsFinite(value))
+            {
+                writer.WriteRawValue(value.ToString("R", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                writer.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        writer.WriteEndArray();
+    }
+
+    protected static IEnumerable<double> ReadNumbers(JsonElement root, string name)
+    {
+        var array = Required(root, name);
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException($"field '{name}' is not an array");
+        }
+
+        return array.EnumerateArray().Select(e => e.ValueKind switch
+        {
+            JsonValueKind.Number => e.GetDouble(),
+            JsonValueKind.String when e.GetString() is "NaN" => double.NaN,
+            JsonValueKind.String when e.GetString() is "Infinity" => double.PositiveInfinity,
+            JsonValueKind.String when e.GetString() is "-Infinity" => double.NegativeInfinity,
+            _ => throw new FormatException($"field '{name}' holds '{e}', not a number"),
+        });
+    }
+
+    private static decimal ParseDecimal(string text, string name) =>
+        decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)
+            ? d
+            : throw new FormatException($"field '{name}' value '{text}' is not a decimal number");
+}
+
+/// <summary>
+/// <c>platform.market.kline</c> v1: Binance's 12 kline fields (prices and volumes as exact decimal strings, times in
+/// Unix milliseconds, <c>ignore</c> as Binance sends it) plus symbol, interval, closed (<c>x</c>), source and received-at.
+/// </summary>
+public sealed class StreamedKlineSerde : VersionedJsonSerde<StreamedKline>
+{
+    public static StreamedKlineSerde Instance { get; } = new();
+
+    protected override string Schema => "platform.market.kline";
+
+    protected override int Version => 1;
+
+    protected override void WriteFields(Utf8JsonWriter writer, StreamedKline value)
+    {
+        writer.WriteString("symbol", value.Symbol);
+        writer.WriteString("interval", value.Interval.Code);
+        writer.WriteBoolean("closed", value.IsClosed);
+        WriteKlineFields(writer, value.Kline);
         writer.WriteString("ignore", "0");
         writer.WriteString("source", value.Source);
         writer.WriteNumber("received_at", value.ReceivedAt.ToUnixTimeMilliseconds());
@@ -188,18 +250,7 @@ public sealed class StreamedKlineSerde : VersionedJsonSerde<StreamedKline>
 
     protected override StreamedKline ReadFields(JsonElement root)
     {
-        var kline = new Kline(
-            RequiredTime(root, "open_time"),
-            RequiredDecimal(root, "open"),
-            RequiredDecimal(root, "high"),
-            RequiredDecimal(root, "low"),
-            RequiredDecimal(root, "close"),
-            RequiredDecimal(root, "volume"),
-            root.TryGetProperty("close_time", out var ct) && ct.ValueKind == JsonValueKind.Number ? DateTimeOffset.FromUnixTimeMilliseconds(ct.GetInt64()) : null,
-            OptionalDecimal(root, "quote_volume"),
-            root.TryGetProperty("trades", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt64() : null,
-            OptionalDecimal(root, "taker_buy_base_volume"),
-            OptionalDecimal(root, "taker_buy_quote_volume"));
+        var kline = ReadKlineFields(root);
         return new StreamedKline(
             RequiredString(root, "symbol"),
             KlineInterval.Parse(RequiredString(root, "interval")),
@@ -249,7 +300,8 @@ public sealed class TradingDecisionSerde : VersionedJsonSerde<TradingDecision>
 
     protected override string Schema => "platform.trading.decision";
 
-    protected override int Version => 1;
+    /// <summary>v2 added <c>bar_close</c>; non-finite Q-values are strings (see <see cref="VersionedJsonSerde{T}.WriteNumbers"/>).</summary>
+    protected override int Version => 2;
 
     protected override void WriteFields(Utf8JsonWriter writer, TradingDecision value)
     {
@@ -260,17 +312,12 @@ public sealed class TradingDecisionSerde : VersionedJsonSerde<TradingDecision>
         writer.WriteString("spec_hash", value.SpecHash);
         writer.WriteString("symbol", value.Symbol);
         writer.WriteNumber("open_time", value.OpenTime.ToUnixTimeMilliseconds());
-        writer.WriteStartArray("q_values");
-        foreach (var q in value.QValues)
-        {
-            // "R" round-trips the double exactly, so a consumer sees the Q-values the model computed.
-            writer.WriteRawValue(q.ToString("R", CultureInfo.InvariantCulture));
-        }
-
-        writer.WriteEndArray();
+        // Round-trip form, so a consumer sees exactly the Q-values the model computed.
+        WriteNumbers(writer, "q_values", value.QValues);
         writer.WriteString("action", value.Action.ToString().ToLowerInvariant());
         WriteDecimal(writer, "position_before", value.PositionBefore);
         writer.WriteNumber("decided_at", value.DecidedAt.ToUnixTimeMilliseconds());
+        WriteDecimal(writer, "bar_close", value.BarClose);
     }
 
     protected override TradingDecision ReadFields(JsonElement root)
@@ -281,12 +328,6 @@ public sealed class TradingDecisionSerde : VersionedJsonSerde<TradingDecision>
             throw new FormatException($"field 'action' value '{action}' is not hold, buy or sell");
         }
 
-        var q = Required(root, "q_values");
-        if (q.ValueKind != JsonValueKind.Array)
-        {
-            throw new FormatException("field 'q_values' is not an array");
-        }
-
         return new TradingDecision(
             RequiredString(root, "decision_id"),
             RequiredString(root, "model_name"),
@@ -295,9 +336,75 @@ public sealed class TradingDecisionSerde : VersionedJsonSerde<TradingDecision>
             RequiredString(root, "spec_hash"),
             RequiredString(root, "symbol"),
             RequiredTime(root, "open_time"),
-            [.. q.EnumerateArray().Select(e => e.GetDouble())],
+            [.. ReadNumbers(root, "q_values")],
             parsed,
             RequiredDecimal(root, "position_before"),
-            RequiredTime(root, "decided_at"));
+            RequiredTime(root, "decided_at"))
+        {
+            BarClose = OptionalDecimal(root, "bar_close"),
+        };
+    }
+}
+
+/// <summary>
+/// <c>platform.features.row</c> v1: traded symbol, open time, spec (name, version, content hash), the raw feature values
+/// (round-trip form: the consumer gets the floats bit for bit), whether the window is complete, the traded kline, the
+/// ids of the klines used, computed-at and the W3C trace context.
+/// </summary>
+public sealed class StreamedFeatureRowSerde : VersionedJsonSerde<StreamedFeatureRow>
+{
+    public static StreamedFeatureRowSerde Instance { get; } = new();
+
+    protected override string Schema => "platform.features.row";
+
+    protected override int Version => 1;
+
+    protected override void WriteFields(Utf8JsonWriter writer, StreamedFeatureRow value)
+    {
+        writer.WriteString("symbol", value.Symbol);
+        writer.WriteString("spec_name", value.SpecName);
+        writer.WriteNumber("spec_version", value.SpecVersion);
+        writer.WriteString("spec_hash", value.SpecHash);
+        // A float widened to double and printed round-trip reads back as the same float.
+        WriteNumbers(writer, "values", value.Values.Select(v => (double)v));
+        writer.WriteBoolean("complete", value.Complete);
+        writer.WriteStartObject("kline");
+        WriteKlineFields(writer, value.TradedKline);
+        writer.WriteEndObject();
+        writer.WriteStartArray("kline_ids");
+        foreach (var id in value.KlineIds)
+        {
+            writer.WriteStringValue(id);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteNumber("computed_at", value.ComputedAt.ToUnixTimeMilliseconds());
+        if (value.TraceParent is { } trace)
+        {
+            writer.WriteString("traceparent", trace);
+        }
+    }
+
+    protected override StreamedFeatureRow ReadFields(JsonElement root)
+    {
+        var kline = ReadKlineFields(Required(root, "kline"));
+        var ids = Required(root, "kline_ids");
+        if (ids.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException("field 'kline_ids' is not an array");
+        }
+
+        return new StreamedFeatureRow(
+            RequiredString(root, "symbol"),
+            kline.OpenTime,
+            RequiredString(root, "spec_name"),
+            Required(root, "spec_version").GetInt32(),
+            RequiredString(root, "spec_hash"),
+            [.. ReadNumbers(root, "values").Select(v => (float)v)],
+            Required(root, "complete").GetBoolean(),
+            kline,
+            [.. ids.EnumerateArray().Select(e => e.GetString() ?? throw new FormatException("field 'kline_ids' holds a non-string"))],
+            RequiredTime(root, "computed_at"),
+            OptionalString(root, "traceparent"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Platform.Domain.Execution;
+using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
 
@@ -80,6 +81,47 @@ public sealed class SerdeTests
 
         Assert.Equal(decision with { QValues = back.QValues }, back);
         Assert.Equal(decision.QValues, back.QValues);
+    }
+
+    [Fact]
+    public void TradingDecisionSerde_VersionOneValue_ReadsWithoutBarClose()
+    {
+        const string v1 = "{\"schema\":\"platform.trading.decision\",\"version\":1,\"decision_id\":\"d\",\"model_name\":\"m\",\"model_version\":\"1\",\"run_id\":\"r\","
+            + "\"spec_hash\":\"h\",\"symbol\":\"BTCUSDT\",\"open_time\":0,\"q_values\":[1.5,-2],\"action\":\"buy\",\"position_before\":\"0\",\"decided_at\":5}";
+
+        var back = TradingDecisionSerde.Instance.Deserialize(Encoding.UTF8.GetBytes(v1));
+
+        Assert.Equal(TradeAction.Buy, back.Action);
+        Assert.Equal([1.5, -2.0], back.QValues);
+        Assert.Null(back.BarClose);
+    }
+
+    [Fact]
+    public void TradingDecisionSerde_NonFiniteQValuesAndBarClose_RoundTrip()
+    {
+        var decision = new TradingDecision("d-2", "m", "1", "r", "h", "BTCUSDT", DateTimeOffset.UnixEpoch, [double.NaN, double.PositiveInfinity, double.NegativeInfinity],
+            TradeAction.Hold, 0m, DateTimeOffset.UnixEpoch) { BarClose = 16_500.12345678m };
+
+        var back = TradingDecisionSerde.Instance.Deserialize(TradingDecisionSerde.Instance.Serialize(decision));
+
+        Assert.Equal(decision.QValues, back.QValues);
+        Assert.Equal(16_500.12345678m, back.BarClose);
+    }
+
+    [Fact]
+    public void StreamedFeatureRowSerde_RoundTrip_KeepsFloatsBitForBitAndLineage()
+    {
+        var kline = KafkaClusterFixture.Kline("BTCUSDT", 3).Kline;
+        float[] values = [0.1f, -1f / 3f, float.Epsilon, float.MaxValue, float.NaN, 1.17549435E-38f];
+        var row = new StreamedFeatureRow("BTCUSDT", kline.OpenTime, "paper-four", 2, "abc", values, true, kline, ["BTCUSDT@10800000", "ETHUSDT@10800000"],
+            DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+
+        var back = StreamedFeatureRowSerde.Instance.Deserialize(StreamedFeatureRowSerde.Instance.Serialize(row));
+
+        Assert.Equal(values.Select(BitConverter.SingleToInt32Bits), back.Values.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(row with { Values = back.Values, KlineIds = back.KlineIds }, back);
+        Assert.Equal(row.KlineIds, back.KlineIds);
+        Assert.Equal("features.paper-four.v2", PlatformTopics.Features(FeatureSpec.PaperDefault with { Name = "paper four", Version = 2 }).Name);
     }
 
     [Theory]

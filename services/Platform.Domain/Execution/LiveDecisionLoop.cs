@@ -73,6 +73,28 @@ public sealed class LiveDecisionLoop
     public Task<IReadOnlyList<DecidedBar>> FlushAsync(CancellationToken cancellationToken = default) =>
         DecideAsync(Features.Flush(), cancellationToken);
 
+    /// <summary>Decides rows computed elsewhere (a feature service's stream), oldest first; the same path as klines take.</summary>
+    public Task<IReadOnlyList<DecidedBar>> OnRowsAsync(IReadOnlyList<LiveFeatureRow> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return DecideAsync(rows, cancellationToken);
+    }
+
+    /// <summary>Feeds rows that were decided before (by an earlier run of this service) to the windows only: nothing is decided again.</summary>
+    public void Warm(IEnumerable<LiveFeatureRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        foreach (var row in rows)
+        {
+            decider.Push(row.Values, row.Complete);
+            Remember(row);
+            LastRow = row.OpenTime;
+        }
+    }
+
+    /// <summary>The content hash of the features the current model reads.</summary>
+    public string SpecHash => decider.Spec.ContentHash;
+
     /// <summary>
     /// Decides the next bars with <paramref name="next"/>; it must read the same features (spec hash). Returns the model
     /// it replaced.
@@ -140,7 +162,10 @@ public sealed class LiveDecisionLoop
                 [.. qValues.Select(q => (double)q)],
                 action,
                 position.Quantity,
-                time.GetUtcNow());
+                time.GetUtcNow())
+            {
+                BarClose = row.TradedKline.Close,
+            };
             var outcome = await port.ExecuteAsync(decision, row.TradedKline.Close, cancellationToken).ConfigureAwait(false);
             var bar = new DecidedBar(decision, outcome, row.TradedKline.Close);
             decided.Add(bar);

@@ -25,7 +25,11 @@ public sealed record TradingDecision(
     IReadOnlyList<double> QValues,
     TradeAction Action,
     decimal PositionBefore,
-    DateTimeOffset DecidedAt);
+    DateTimeOffset DecidedAt)
+{
+    /// <summary>The bar's close the decision acts at (a paper account fills there); null when the publisher did not say.</summary>
+    public decimal? BarClose { get; init; }
+}
 
 /// <summary>
 /// Life of an order intent: created (stored before anything is sent) → sent → acknowledged / filled / rejected /

@@ -3,7 +3,11 @@ using Platform.Domain.MarketData;
 namespace Platform.Domain.Features;
 
 /// <summary>One feature row computed live: the traded symbol's closed kline, its row number and the spec's raw values.</summary>
-public sealed record LiveFeatureRow(DateTimeOffset OpenTime, Kline TradedKline, int Row, float[] Values, bool Complete);
+public sealed record LiveFeatureRow(DateTimeOffset OpenTime, Kline TradedKline, int Row, float[] Values, bool Complete)
+{
+    /// <summary>The kline of each symbol the row was computed with (<see cref="AlignedLiveFeatures.KlineId"/>): its lineage.</summary>
+    public IReadOnlyList<string> KlineIds { get; init; } = [];
+}
 
 /// <summary>
 /// Closed klines of every spec symbol, in whatever order a live stream delivers them, turned into the batch's feature rows
@@ -77,6 +81,9 @@ public sealed class AlignedLiveFeatures
         return Drain(force: false);
     }
 
+    /// <summary>A kline's identity in lineage records: symbol and open time in Unix milliseconds.</summary>
+    public static string KlineId(string symbol, long openTimeMs) => $"{symbol}@{openTimeMs}";
+
     /// <summary>Computes every waiting traded row now, with what the other symbols have delivered so far.</summary>
     public IReadOnlyList<LiveFeatureRow> Flush() => Drain(force: true);
 
@@ -110,7 +117,10 @@ public sealed class AlignedLiveFeatures
             traded.AppliedMs = time;
             lastRowMs = time;
             var row = features.Rows - 1;
-            rows.Add(new LiveFeatureRow(kline.OpenTime, kline, row, values, features.FirstCompleteRow <= row));
+            rows.Add(new LiveFeatureRow(kline.OpenTime, kline, row, values, features.FirstCompleteRow <= row)
+            {
+                KlineIds = [.. queues.Values.Where(q => q.AppliedMs is not null).Select(q => KlineId(q.Symbol, q.AppliedMs!.Value))],
+            });
         }
 
         return rows;
