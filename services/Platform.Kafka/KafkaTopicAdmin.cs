@@ -38,6 +38,14 @@ public sealed class KafkaTopicAdmin(KafkaConnection connection)
         }
     }
 
+    /// <summary>The partitions <paramref name="topic"/> has (0 when it does not exist).</summary>
+    public int PartitionCount(string topic)
+    {
+        using var admin = new AdminClientBuilder(connection.ApplyTo(new AdminClientConfig())).Build();
+        var metadata = admin.GetMetadata(topic, Timeout).Topics.FirstOrDefault(t => t.Topic == topic);
+        return metadata is { Error.Code: ErrorCode.NoError } ? metadata.Partitions.Count : 0;
+    }
+
     /// <summary>Every non-internal topic of the cluster with its record counts.</summary>
     public IReadOnlyList<KafkaTopicStatus> Describe()
     {

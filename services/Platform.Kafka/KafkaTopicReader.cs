@@ -30,7 +30,7 @@ public static class KafkaTopicReader
             FetchWaitMaxMs = 10,
         });
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        var partitions = new KafkaTopicAdmin(connection).Describe().FirstOrDefault(t => t.Name == topic.Name)?.Partitions ?? 0;
+        var partitions = new KafkaTopicAdmin(connection).PartitionCount(topic.Name);
         var start = new List<TopicPartitionOffset>();
         var ends = new Dictionary<int, long>();
         for (var p = 0; p < partitions; p++)
@@ -80,5 +80,26 @@ public static class KafkaTopicReader
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// The committed position of consumer group <paramref name="groupId"/> per partition of <paramref name="topic"/>
+    /// (-1001 = nothing committed). Reads the offsets without joining the group, so its members are not rebalanced.
+    /// </summary>
+    public static IReadOnlyDictionary<int, long> CommittedOffsets(KafkaConnection connection, string topic, string groupId, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        var partitions = new KafkaTopicAdmin(connection).PartitionCount(topic);
+        if (partitions == 0)
+        {
+            return new Dictionary<int, long>();
+        }
+
+        var config = connection.ApplyTo(new ConsumerConfig { GroupId = groupId, EnableAutoCommit = false });
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), timeout ?? TimeSpan.FromSeconds(30))
+            .ToDictionary(o => o.Partition.Value, o => o.Offset.Value);
     }
 }

@@ -9,6 +9,7 @@ using Platform.Binance;
 using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Execution;
+using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Models;
 using Platform.Domain.Trading;
@@ -83,10 +84,6 @@ public sealed class PaperTradingRun : IKlineStreamSink
         logger = loggers.CreateLogger<PaperTradingRun>();
     }
 
-    /// <summary>Feature rows of other symbols' hours the model reads need this many hours of history before the first bar.</summary>
-    public static TimeSpan WarmUp(IBarDecider decider) =>
-        KlineInterval.OneHour.Length * ((2 * Math.Max(1, decider?.Spec.WarmUpRows ?? throw new ArgumentNullException(nameof(decider)))) + 48);
-
     public async Task<PaperRunResult> RunAsync(ITradingModel model, TradingOptions trading, PaperRunOptions options, IProgress<PaperProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -109,7 +106,7 @@ public sealed class PaperTradingRun : IKlineStreamSink
             Symbols = [.. loop.Features.Symbols],
             Interval = interval,
             IncludePartialKlines = false,
-            BackfillFrom = tradeFrom - WarmUp(decider),
+            BackfillFrom = tradeFrom - AlignedLiveFeatures.HistoryNeeded(decider.Spec, interval),
         };
         var session = new BinanceKlineStreamSession(
             rest,

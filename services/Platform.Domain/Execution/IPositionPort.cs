@@ -22,4 +22,10 @@ public interface IPositionPort
 
     /// <summary>Acts on a decision at the bar's close price (the last kline's close); idempotent by decision id.</summary>
     Task<DecisionOutcome> ExecuteAsync(TradingDecision decision, decimal closePrice, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// At a decision service's restart: the decisions it published before, oldest first. A port that keeps no record of
+    /// its own (the paper account) replays them; one that does (the execution service's store) may ignore them.
+    /// </summary>
+    Task RestoreAsync(IReadOnlyList<TradingDecision> published, CancellationToken cancellationToken = default);
 }

@@ -51,6 +51,17 @@ public sealed class PaperPositionPort : IPositionPort
         }
     }
 
+    /// <summary>Fills the published decisions again at their bars' closes: the account is what it was when they were made.</summary>
+    public async Task RestoreAsync(IReadOnlyList<TradingDecision> published, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(published);
+        foreach (var decision in published)
+        {
+            var close = decision.BarClose ?? throw new InvalidRequestException($"Decision {decision.DecisionId} does not say the bar close it acted at (a v1 record); the paper account cannot be restored from it.");
+            await ExecuteAsync(decision, close, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private string NothingToDo(TradeAction action) => action == TradeAction.Buy
         ? $"already holding {Session.Account.OpenLots} of {Session.Options.MaxLots} lot(s), or too little cash"
         : "no open lot to sell";

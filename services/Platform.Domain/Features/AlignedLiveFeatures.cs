@@ -81,6 +81,16 @@ public sealed class AlignedLiveFeatures
         return Drain(force: false);
     }
 
+    /// <summary>
+    /// History a live computation starts from before its first row, so that row equals the batch's: twice the spec's
+    /// warm-up (an other symbol's hours may be missing) plus two days.
+    /// </summary>
+    public static TimeSpan HistoryNeeded(FeatureSpec spec, KlineInterval interval)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return interval.Length * ((2 * Math.Max(1, spec.WarmUpRows)) + 48);
+    }
+
     /// <summary>A kline's identity in lineage records: symbol and open time in Unix milliseconds.</summary>
     public static string KlineId(string symbol, long openTimeMs) => $"{symbol}@{openTimeMs}";
 
