@@ -72,6 +72,7 @@ public sealed class KafkaDecisionService : IDisposable
     private static readonly Counter<long> DecisionsCounter = Meter.CreateCounter<long>("platform.decisions", "{decision}");
     private static readonly Counter<long> SwapsCounter = Meter.CreateCounter<long>("platform.decisions.model_swaps", "{swap}");
 
+    private readonly KafkaCluster cluster;
     private readonly KafkaConnection connection;
     private readonly DecisionServiceOptions options;
     private readonly IModelLoader? loader;
@@ -91,7 +92,7 @@ public sealed class KafkaDecisionService : IDisposable
     private bool faulted;
 
     public KafkaDecisionService(
-        KafkaConnection connection,
+        KafkaCluster cluster,
         ITradingModel model,
         DecisionServiceOptions options,
         IPositionPort? port = null,
@@ -99,7 +100,8 @@ public sealed class KafkaDecisionService : IDisposable
         ILogger<KafkaDecisionService>? logger = null,
         TimeProvider? timeProvider = null)
     {
-        this.connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        this.cluster = cluster ?? throw new ArgumentNullException(nameof(cluster));
+        connection = cluster.Connection;
         ArgumentNullException.ThrowIfNull(model);
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
@@ -185,7 +187,7 @@ public sealed class KafkaDecisionService : IDisposable
             return;
         }
 
-        await new KafkaTopicAdmin(connection).EnsureTopicsAsync([input.Definition, PlatformTopics.Decisions.Definition]).ConfigureAwait(false);
+        await cluster.EnsureTopicsAsync([input.Definition, PlatformTopics.Decisions.Definition]).ConfigureAwait(false);
         var committed = KafkaTopicReader.CommittedOffsets(connection, input.Name, GroupId);
         var warm = committed.Values.Any(o => o >= 0)
             ? FeatureTopicHistory.RowsOf(connection, input, options.Symbol, Model.FeatureSpec.WindowLength, committed).Select(r => r.Value!).ToList()

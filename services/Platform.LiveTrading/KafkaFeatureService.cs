@@ -77,6 +77,7 @@ public sealed class KafkaFeatureService : IDisposable
     private static readonly Counter<long> RowsCounter = Meter.CreateCounter<long>("platform.features.rows", "{row}");
     private static readonly Counter<long> LateCounter = Meter.CreateCounter<long>("platform.features.late_klines", "{kline}");
 
+    private readonly KafkaCluster cluster;
     private readonly KafkaConnection connection;
     private readonly IMarketDataStore store;
     private readonly FeatureServiceOptions options;
@@ -89,9 +90,10 @@ public sealed class KafkaFeatureService : IDisposable
     private DateTimeOffset? waitingSince;
     private long klines, rows, warmed, invalid, late;
 
-    public KafkaFeatureService(KafkaConnection connection, IMarketDataStore store, FeatureServiceOptions options, ILogger<KafkaFeatureService>? logger = null)
+    public KafkaFeatureService(KafkaCluster cluster, IMarketDataStore store, FeatureServiceOptions options, ILogger<KafkaFeatureService>? logger = null)
     {
-        this.connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        this.cluster = cluster ?? throw new ArgumentNullException(nameof(cluster));
+        connection = cluster.Connection;
         this.store = store ?? throw new ArgumentNullException(nameof(store));
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
@@ -133,7 +135,7 @@ public sealed class KafkaFeatureService : IDisposable
             return;
         }
 
-        await new KafkaTopicAdmin(connection).EnsureTopicsAsync([Output.Definition]).ConfigureAwait(false);
+        await cluster.EnsureTopicsAsync([Output.Definition]).ConfigureAwait(false);
         lastPublished = FeatureTopicHistory.RowsOf(connection, Output, options.Symbol, 1) is [.., var last] ? last.Value?.OpenTime : null;
         var consumed = KafkaTopicReader.CommittedOffsets(connection, input.Name, options.GroupId);
         if (consumed.Values.Any(o => o >= 0))

@@ -1,0 +1,252 @@
+using Platform.Domain;
+using Platform.Domain.Execution;
+using Platform.Domain.Features;
+using Platform.Domain.MarketData;
+using Platform.Domain.Models;
+using Platform.Domain.Trading;
+using Platform.Kafka;
+using Platform.Storage;
+
+namespace Platform.LiveTrading.Tests;
+
+/// <summary>
+/// The feature and decision services on the embedded broker (a fresh cluster per test: the services' topic names are
+/// fixed). Each compares what reached Kafka with one uninterrupted in-process computation of the same klines.
+/// </summary>
+public sealed class StreamingServiceTests
+{
+    private static readonly DateTimeOffset Start = new(2022, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static readonly FeatureSpec Spec = new("service-test", 1, WindowLength: 4, Lookback: 3,
+    [
+        new SymbolFeatures("BTCUSDT", [FeatureKind.LogReturn, FeatureKind.LogVolumeRatio]),
+        new SymbolFeatures("ETHUSDT", [FeatureKind.LogReturn]),
+    ]);
+
+    [Fact]
+    public async Task FeatureService_RestartMidStream_EveryRowOnceAndBitEqualToOneUninterruptedRun()
+    {
+        using var cluster = KafkaCluster.StartEmbedded();
+        await cluster.EnsureTopicsAsync(PlatformTopics.All);
+        var store = new InMemoryMarketDataStore();
+        using var producer = new KafkaProducer(cluster.Connection, "test-stream");
+        using var writer = new MarketStoreWriter(cluster.Connection, store, producer);
+        using var stopWriter = new CancellationTokenSource();
+        var writing = Task.Run(() => writer.RunAsync(stopWriter.Token));
+        var options = new FeatureServiceOptions { Spec = Spec, Symbol = "BTCUSDT", EmitFrom = H(10), RowGrace = TimeSpan.FromMinutes(5) };
+
+        // First run: hours 0..79 of both symbols and BTC's hour 80, whose row waits for ETH's hour 80 when it stops.
+        await PublishKlinesAsync(producer, 0, 6);
+        await WaitAsync(() => writer.Stats.ClosedKlines >= 12);
+        using (var first = new KafkaFeatureService(cluster, store, options))
+        {
+            await first.StartAsync();
+            await PublishKlinesAsync(producer, 6, 80);
+            await producer.ProduceAsync(PlatformTopics.KlinesOneHour, "BTCUSDT", Streamed("BTCUSDT", 80));
+            await PumpAsync(() => first.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => first.Stats.Klines >= 161);
+            Assert.Equal(H(79), first.Stats.LastRow);
+        }
+
+        // Second run: the rest of the stream, ETH's hour 80 first; the windows come back from the market store.
+        await producer.ProduceAsync(PlatformTopics.KlinesOneHour, "ETHUSDT", Streamed("ETHUSDT", 80));
+        await PublishKlinesAsync(producer, 81, 120);
+        using (var second = new KafkaFeatureService(cluster, store, options))
+        {
+            await second.StartAsync();
+            await PumpAsync(() => second.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => second.Stats.LastRow == H(119));
+            Assert.True(second.Stats.WarmedKlines > 0);
+        }
+
+        await stopWriter.CancelAsync();
+        await writing;
+        var published = KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Features(Spec)).Select(r => r.Value!).ToList();
+        var expected = ReferenceRows(120).Where(r => r.OpenTime >= H(10)).ToList();
+        Assert.Equal(expected.Select(r => r.OpenTime), published.Select(r => r.OpenTime));
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Values.Select(BitConverter.SingleToInt32Bits), published[i].Values.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(expected[i].Complete, published[i].Complete);
+            Assert.Equal(Spec.ContentHash, published[i].SpecHash);
+            Assert.Contains(AlignedLiveFeatures.KlineId("ETHUSDT", expected[i].OpenTime.ToUnixTimeMilliseconds()), published[i].KlineIds);
+        }
+    }
+
+    [Fact]
+    public async Task DecisionService_RestartMidStream_NoDecisionMissingOrDoubledAndSameAsInProcess()
+    {
+        using var cluster = KafkaCluster.StartEmbedded();
+        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(Spec).Definition]);
+        using var producer = new KafkaProducer(cluster.Connection, "test-features");
+        var rows = ReferenceRows(120);
+        var options = new DecisionServiceOptions { Symbol = "BTCUSDT", TradeFrom = H(20) };
+        using var model = new MomentumTestModel(Spec, "1");
+
+        await PublishRowsAsync(producer, rows.Take(70));
+        using (var first = new KafkaDecisionService(cluster, model, options))
+        {
+            await first.StartAsync();
+            await PumpAsync(() => first.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => first.Status.LastRow == H(69));
+        }
+
+        await PublishRowsAsync(producer, rows.Skip(70));
+        using var second = new KafkaDecisionService(cluster, model, options);
+        await second.StartAsync();
+        await PumpAsync(() => second.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => second.Status.LastRow == H(119));
+
+        var decisions = KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Decisions).Select(r => r.Value!).ToList();
+        var (reference, referencePort) = await InProcessAsync(model, rows, H(20));
+        Assert.Equal(reference.Select(Comparable), decisions.Select(Comparable));
+        Assert.Equal(100, decisions.Select(d => d.DecisionId).Distinct().Count());
+        Assert.Contains(decisions, d => d.Action == TradeAction.Buy);
+        Assert.Contains(decisions, d => d.Action == TradeAction.Sell);
+        Assert.Equal(referencePort.Session.Trades, ((PaperPositionPort)second.Port).Session.Trades);
+    }
+
+    [Fact]
+    public async Task DecisionService_SwapRequestedMidStream_EveryLaterRowFromTheNewVersionNoneSkipped()
+    {
+        using var cluster = KafkaCluster.StartEmbedded();
+        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(Spec).Definition]);
+        using var producer = new KafkaProducer(cluster.Connection, "test-features");
+        var rows = ReferenceRows(60);
+        using var model = new MomentumTestModel(Spec, "1");
+        using var service = new KafkaDecisionService(cluster, model, new DecisionServiceOptions { Symbol = "BTCUSDT", TradeFrom = H(20) });
+        await service.StartAsync();
+
+        await PublishRowsAsync(producer, rows.Take(40));
+        await PumpAsync(() => service.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => service.Status.LastRow == H(39));
+        service.RequestSwap(new MomentumTestModel(Spec, "2", holdBias: 1_000f), "promotion signal");
+        await PublishRowsAsync(producer, rows.Skip(40));
+        await PumpAsync(() => service.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => service.Status.LastRow == H(59));
+
+        var decisions = KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Decisions).Select(r => r.Value!).ToList();
+        Assert.Equal(Enumerable.Range(20, 40).Select(H), decisions.Select(d => d.OpenTime));
+        Assert.All(decisions.Where(d => d.OpenTime < H(40)), d => Assert.Equal("1", d.ModelVersion));
+        Assert.All(decisions.Where(d => d.OpenTime >= H(40)), d => Assert.Equal(("2", TradeAction.Hold), (d.ModelVersion, d.Action)));
+        var swap = Assert.Single(service.Status.Swaps);
+        Assert.Equal(("1", "2", H(39)), (swap.From.Version, swap.To.Version, swap.AfterRow));
+    }
+
+    [Fact]
+    public async Task DecisionService_FollowedAliasMoves_RegistryPollSwapsBeforeTheNextRow()
+    {
+        using var cluster = KafkaCluster.StartEmbedded();
+        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(Spec).Definition]);
+        using var producer = new KafkaProducer(cluster.Connection, "test-features");
+        var rows = ReferenceRows(50);
+        var registry = new MovableRegistry();
+        using var model = new MomentumTestModel(Spec, "1");
+        var options = new DecisionServiceOptions { Symbol = "BTCUSDT", TradeFrom = H(20), Follow = ModelReference.Parse("models:/test-momentum@champion"), RegistryPoll = TimeSpan.FromMilliseconds(1) };
+        using var service = new KafkaDecisionService(cluster, model, options, loader: registry);
+        await service.StartAsync();
+
+        await PublishRowsAsync(producer, rows.Take(30));
+        await PumpAsync(() => service.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => service.Status.LastRow == H(29));
+        registry.Champion = "2";
+        await PublishRowsAsync(producer, rows.Skip(30));
+        await PumpAsync(() => service.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => service.Status.LastRow == H(49));
+
+        Assert.Equal(Enumerable.Range(20, 30).Select(h => h < 30 ? "1" : "2"), service.Decided.Select(d => d.Decision.ModelVersion));
+        Assert.Contains("registry poll", Assert.Single(service.Status.Swaps).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DecisionService_ModelOfAnotherSpecHash_IsRefusedWithTheReason()
+    {
+        using var cluster = KafkaCluster.StartEmbedded();
+        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(Spec).Definition]);
+        using var producer = new KafkaProducer(cluster.Connection, "test-features");
+        await PublishRowsAsync(producer, ReferenceRows(10));
+        using var model = new MomentumTestModel(Spec with { Lookback = 5 }, "1");
+        using var service = new KafkaDecisionService(cluster, model, new DecisionServiceOptions { Symbol = "BTCUSDT" });
+        await service.StartAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => PumpAsync(() => service.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => false));
+
+        Assert.Contains("features it was not trained on", error.Message, StringComparison.Ordinal);
+        Assert.Empty(KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Decisions));
+    }
+
+    private static DateTimeOffset H(int hour) => Start.AddHours(hour);
+
+    private static object Comparable(TradingDecision d) =>
+        (d.DecisionId, d.ModelVersion, d.OpenTime, d.Action, d.PositionBefore, d.BarClose, string.Join(",", d.QValues.Select(q => BitConverter.DoubleToInt64Bits(q))));
+
+    /// <summary>Deterministic prices that trend up and down for a few hours at a time, so a momentum model trades both ways.</summary>
+    private static Kline Kline(string symbol, int hour)
+    {
+        var wave = Math.Sin(hour / 5.0) + (0.3 * Math.Sin(hour * 1.7));
+        var close = Math.Round((symbol == "BTCUSDT" ? 40_000m : 3_000m) * (1m + (0.02m * (decimal)wave)), 2);
+        var volume = 10m + (hour * 7 % 13);
+        return new Kline(H(hour), close, close * 1.001m, close * 0.999m, close, volume, H(hour + 1).AddMilliseconds(-1), volume * close, 100 + hour, volume / 2, volume * close / 2);
+    }
+
+    private static StreamedKline Streamed(string symbol, int hour) => new(symbol, KlineInterval.OneHour, Kline(symbol, hour), true, "test", H(hour + 1));
+
+    private static async Task PublishKlinesAsync(KafkaProducer producer, int fromHour, int toHour)
+    {
+        for (var hour = fromHour; hour < toHour; hour++)
+        {
+            // Both orders within an hour: the row waits for the other symbol either way.
+            foreach (var symbol in hour % 2 == 0 ? new[] { "BTCUSDT", "ETHUSDT" } : ["ETHUSDT", "BTCUSDT"])
+            {
+                await producer.ProduceAsync(PlatformTopics.KlinesOneHour, symbol, Streamed(symbol, hour));
+            }
+        }
+    }
+
+    private static List<LiveFeatureRow> ReferenceRows(int hours)
+    {
+        var features = new AlignedLiveFeatures(Spec, "BTCUSDT");
+        var rows = new List<LiveFeatureRow>();
+        for (var hour = 0; hour < hours; hour++)
+        {
+            rows.AddRange(features.Offer("ETHUSDT", Kline("ETHUSDT", hour)));
+            rows.AddRange(features.Offer("BTCUSDT", Kline("BTCUSDT", hour)));
+        }
+
+        return rows;
+    }
+
+    private static async Task PublishRowsAsync(KafkaProducer producer, IEnumerable<LiveFeatureRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            await producer.ProduceAsync(PlatformTopics.Features(Spec), "BTCUSDT", StreamedFeatureRow.From(row, Spec, "BTCUSDT", DateTimeOffset.UtcNow));
+        }
+    }
+
+    private static async Task<(IReadOnlyList<TradingDecision> Decisions, PaperPositionPort Port)> InProcessAsync(MomentumTestModel model, IReadOnlyList<LiveFeatureRow> rows, DateTimeOffset tradeFrom)
+    {
+        var port = new PaperPositionPort(model.Trading);
+        var loop = new LiveDecisionLoop(model.CreateDecider(), model.Identity, port, "BTCUSDT", tradeFrom);
+        await loop.OnRowsAsync(rows);
+        return ([.. loop.Decided.Select(d => d.Decision)], port);
+    }
+
+    private static async Task PumpAsync(Func<Task> step, Func<bool> done)
+    {
+        var deadline = DateTimeOffset.UtcNow + Timeout;
+        while (!done())
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException("The service did not get there in time.");
+            }
+
+            await step();
+        }
+    }
+
+    private static async Task WaitAsync(Func<bool> done) => await PumpAsync(() => Task.Delay(20), done);
+
+    /// <summary>A registry whose champion alias moves when the test says so.</summary>
+    private sealed class MovableRegistry : IModelLoader
+    {
+        public volatile string Champion = "1";
+
+        public Task<ITradingModel> LoadAsync(ModelReference reference, CancellationToken cancellationToken = default) =>
+            Task.FromResult<ITradingModel>(new MomentumTestModel(Spec, Champion));
+    }
+}
