@@ -31,6 +31,12 @@ public sealed record DecisionServiceOptions
 
     public TimeSpan RegistryPoll { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// At start, hand the decisions this model published for the symbol to the position port (<see cref="IPositionPort.RestoreAsync"/>).
+    /// Off for a one-off run (a paper run) whose account starts fresh.
+    /// </summary>
+    public bool RestorePosition { get; init; } = true;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Symbol))
@@ -198,7 +204,7 @@ public sealed class KafkaDecisionService : IDisposable
         }
 
         loop.Warm(warm.Select(r => r.ToLiveRow()));
-        var published = KafkaTopicReader.ReadToEnd(connection, PlatformTopics.Decisions)
+        var published = !options.RestorePosition ? [] : KafkaTopicReader.ReadToEnd(connection, PlatformTopics.Decisions)
             .Where(r => r.IsValid && r.Value!.ModelName == Model.Identity.Name && r.Value.Symbol == options.Symbol)
             .Select(r => r.Value!)
             .DistinctBy(d => d.DecisionId)

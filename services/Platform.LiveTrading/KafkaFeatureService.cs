@@ -34,6 +34,9 @@ public sealed record FeatureServiceOptions
     /// <summary>Longest a closed traded bar waits for the other symbols' klines of its hour before its row is computed without them.</summary>
     public TimeSpan RowGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The consumer group of the market store's writer, whose committed positions say what the store holds.</summary>
+    public string StoreWriterGroupId { get; init; } = MarketStoreWriter.GroupId;
+
     /// <summary>At a restart, longest to wait for the market store's writer to have stored every kline this service consumed.</summary>
     public TimeSpan StoreCatchUp { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -275,7 +278,7 @@ public sealed class KafkaFeatureService : IDisposable
         var deadline = DateTimeOffset.UtcNow + options.StoreCatchUp;
         while (true)
         {
-            var stored = KafkaTopicReader.CommittedOffsets(connection, input.Name, MarketStoreWriter.GroupId);
+            var stored = KafkaTopicReader.CommittedOffsets(connection, input.Name, options.StoreWriterGroupId);
             var behind = consumed.Where(c => c.Value >= 0 && (!stored.TryGetValue(c.Key, out var s) || s < c.Value)).ToList();
             if (behind.Count == 0)
             {
@@ -285,7 +288,7 @@ public sealed class KafkaFeatureService : IDisposable
             if (DateTimeOffset.UtcNow > deadline)
             {
                 throw new InvalidOperationException(
-                    $"The market store's writer ({MarketStoreWriter.GroupId}) is behind this feature service on {input.Name} "
+                    $"The market store's writer ({options.StoreWriterGroupId}) is behind this feature service on {input.Name} "
                     + $"(partitions {string.Join(", ", behind.Select(b => b.Key))}) after {options.StoreCatchUp.TotalSeconds:0} s: the windows cannot be rebuilt without those klines.");
             }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Binance;
@@ -13,6 +12,7 @@ using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Models;
 using Platform.Domain.Trading;
+using Platform.Kafka;
 
 namespace Platform.LiveTrading;
 
@@ -63,23 +63,32 @@ public sealed record PaperRunResult(
 }
 
 /// <summary>
-/// Paper trading on an exchange's market data, in process: the exchange's kline streams (every symbol the model reads;
-/// REST gap backfill, reconnects — <see cref="BinanceKlineStreamSession"/>) feed a <see cref="LiveDecisionLoop"/> whose
-/// decisions fill in a <see cref="PaperPositionPort"/>. The first bar traded is the one open at the exchange's clock when
-/// the run starts; the hours before it (fetched by the backfill) only warm the feature windows. On the simulator the run
-/// ends with its replay; elsewhere at <see cref="PaperRunOptions.Until"/> or when cancelled — either way with a result.
+/// Paper trading on an exchange's market data through the platform's streaming path: the exchange's kline streams
+/// (every symbol the model reads; REST gap backfill, reconnects — <see cref="BinanceKlineStreamSession"/>) go to Kafka's
+/// <c>market.klines.1h</c>; the <see cref="MarketStoreWriter"/> stores them, the <see cref="KafkaFeatureService"/> turns
+/// them into feature rows and the <see cref="KafkaDecisionService"/> decides each row, filling in a
+/// <see cref="PaperPositionPort"/>. The first bar traded is the one open at the exchange's clock when the run starts; the
+/// hours before it (fetched by the backfill) only warm the windows. On the simulator the run ends with its replay;
+/// elsewhere at <see cref="PaperRunOptions.Until"/> or when cancelled — either way with a result. Consumer groups and
+/// transactional ids are the run's own, so a run on a shared cluster never takes partitions from the platform's services.
 /// </summary>
 public sealed class PaperTradingRun : IKlineStreamSink
 {
-    private readonly Channel<StreamedKline> klines = Channel.CreateUnbounded<StreamedKline>();
     private readonly ConcurrentDictionary<string, DateTimeOffset> received = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Kline>> kept = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<DateTimeOffset, DateTimeOffset> tradedReceivedAt = new();
+    private readonly ConcurrentQueue<StreamedKline> kept = new();
+    private readonly KafkaCluster cluster;
+    private readonly IMarketDataStore store;
     private readonly ILoggerFactory loggers;
     private readonly ILogger logger;
+    private KafkaKlineSink? sink;
+    private string tradedSymbol = "";
     private long deadLetters;
 
-    public PaperTradingRun(ILoggerFactory? loggerFactory = null)
+    public PaperTradingRun(KafkaCluster cluster, IMarketDataStore store, ILoggerFactory? loggerFactory = null)
     {
+        this.cluster = cluster ?? throw new ArgumentNullException(nameof(cluster));
+        this.store = store ?? throw new ArgumentNullException(nameof(store));
         loggers = loggerFactory ?? NullLoggerFactory.Instance;
         logger = loggers.CreateLogger<PaperTradingRun>();
     }
@@ -93,104 +102,115 @@ public sealed class PaperTradingRun : IKlineStreamSink
         trading.EnsureValid();
         var stopwatch = Stopwatch.StartNew();
         var interval = KlineInterval.OneHour;
-        var clientOptions = BinanceClientOptions.ForServer(options.Exchange);
+        var spec = model.FeatureSpec;
         using var http = new HttpClient();
-        var rest = new BinanceRestClient(http, clientOptions, loggers.CreateLogger<BinanceRestClient>());
+        var rest = new BinanceRestClient(http, BinanceClientOptions.ForServer(options.Exchange), loggers.CreateLogger<BinanceRestClient>());
         var serverNow = await rest.GetServerTimeAsync(cancellationToken).ConfigureAwait(false);
         var tradeFrom = interval.Floor(serverNow);
-        var decider = model.CreateDecider();
-        var port = new PaperPositionPort(trading);
-        var loop = new LiveDecisionLoop(decider, model.Identity, port, trading.Symbol, tradeFrom, options.Until);
-        var streamOptions = new BinanceStreamOptions
+        tradedSymbol = trading.Symbol;
+        if (options.Until <= tradeFrom)
         {
-            Symbols = [.. loop.Features.Symbols],
-            Interval = interval,
-            IncludePartialKlines = false,
-            BackfillFrom = tradeFrom - AlignedLiveFeatures.HistoryNeeded(decider.Spec, interval),
-        };
+            throw new InvalidRequestException($"--until {options.Until:yyyy-MM-dd HH:mm} is not after the first bar to trade, {tradeFrom:yyyy-MM-dd HH:mm}.");
+        }
+
+        var runId = Guid.NewGuid().ToString("N")[..12];
+        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(spec).Definition]).ConfigureAwait(false);
+        using var producer = new KafkaProducer(cluster.Connection, $"paper-{runId}-stream");
+        sink = new KafkaKlineSink(producer);
+        var storeWriterGroup = $"paper-{runId}-{MarketStoreWriter.GroupId}";
+        using var writer = new MarketStoreWriter(cluster.Connection, store, producer, interval, storeWriterGroup);
+        using var features = new KafkaFeatureService(cluster, store, new FeatureServiceOptions
+        {
+            Spec = spec,
+            Symbol = trading.Symbol,
+            GroupId = $"paper-{runId}-{KafkaFeatureService.DefaultGroupId}",
+            StoreWriterGroupId = storeWriterGroup,
+            EmitFrom = tradeFrom - (interval.Length * (2 * spec.WindowLength)),
+            RowGrace = options.RowGrace,
+        }, loggers.CreateLogger<KafkaFeatureService>());
+        var port = new PaperPositionPort(trading);
+        using var decisions = new KafkaDecisionService(cluster, model, new DecisionServiceOptions
+        {
+            Symbol = trading.Symbol,
+            TradeFrom = tradeFrom,
+            TradeUntil = options.Until,
+            GroupId = $"paper-{runId}-decisions",
+            RestorePosition = false,
+        }, port, logger: loggers.CreateLogger<KafkaDecisionService>());
         var session = new BinanceKlineStreamSession(
             rest,
-            streamOptions,
+            new BinanceStreamOptions
+            {
+                Symbols = [.. MarketContext.SymbolsFor(spec, trading.Symbol)],
+                Interval = interval,
+                IncludePartialKlines = false,
+                BackfillFrom = tradeFrom - AlignedLiveFeatures.HistoryNeeded(spec, interval),
+            },
             this,
             (symbol, _, _) => ValueTask.FromResult(received.TryGetValue(symbol, out var last) ? last : (DateTimeOffset?)null),
             loggers.CreateLogger<BinanceKlineStreamSession>());
         PaperTradingLog.Started(logger, model.Identity.Reference, trading.Symbol, options.Exchange, tradeFrom);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var streaming = session.RunAsync(stop.Token);
+        await features.StartAsync(stop.Token).ConfigureAwait(false);
+        await decisions.StartAsync(stop.Token).ConfigureAwait(false);
+        Task[] services =
+        [
+            session.RunAsync(stop.Token),
+            Task.Run(() => writer.RunAsync(stop.Token), CancellationToken.None),
+            Task.Run(() => features.RunAsync(stop.Token), CancellationToken.None),
+            Task.Run(() => decisions.RunAsync(stop.Token), CancellationToken.None),
+        ];
         var watcher = WatchSimulatorAsync(http, options.Exchange, stop.Token);
         SimulatorState? simulator = null;
         DateTimeOffset? finishedAt = null;
-        var waitingSince = (DateTimeOffset?)null;
-        var receivedAt = new Dictionary<DateTimeOffset, DateTimeOffset>();
-        var latencies = new List<TimeSpan>();
-        void Measure(IReadOnlyList<DecidedBar> bars)
-        {
-            foreach (var bar in bars)
-            {
-                if (receivedAt.Remove(bar.Decision.OpenTime, out var at))
-                {
-                    latencies.Add(bar.Decision.DecidedAt - at);
-                }
-            }
-        }
-
+        var lastSeen = (Klines: 0L, Row: (DateTimeOffset?)null);
         try
         {
-            while (!loop.ReachedUntil && !cancellationToken.IsCancellationRequested)
+            while (!decisions.ReachedUntil && !cancellationToken.IsCancellationRequested)
             {
-                if (streaming.IsCompleted)
+                if (services.FirstOrDefault(t => t.IsCompleted) is { } stopped)
                 {
-                    await streaming.ConfigureAwait(false);
-                    throw new InvalidOperationException("The market-data stream stopped.");
-                }
-
-                var next = await ReadAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
-                if (next is { } kline)
-                {
-                    if (kline.Symbol == trading.Symbol && kline.Kline.OpenTime >= tradeFrom)
+                    await stopped.ConfigureAwait(false);
+                    if (decisions.ReachedUntil)
                     {
-                        receivedAt[kline.Kline.OpenTime] = kline.ReceivedAt;
+                        break;
                     }
 
-                    Measure(await loop.OnClosedKlineAsync(kline.Symbol, kline.Kline, cancellationToken).ConfigureAwait(false));
-                    Keep(kline, tradeFrom);
+                    throw new InvalidOperationException("A service of the paper run stopped.");
                 }
 
-                // A traded bar waits for the other symbols' klines of its hour, but not for ever.
-                var waiting = loop.Features.Waiting;
-                waitingSince = waiting is null ? null : waitingSince ?? DateTimeOffset.UtcNow;
-                if (waitingSince is { } since && DateTimeOffset.UtcNow - since > options.RowGrace)
-                {
-                    Measure(await loop.FlushAsync(cancellationToken).ConfigureAwait(false));
-                    waitingSince = null;
-                }
-
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                var status = decisions.Status;
+                var now = (writer.Stats.Records, status.LastRow);
                 simulator = watcher.IsCompletedSuccessfully ? watcher.Result : simulator;
-                if (next is not null)
+                if (now != lastSeen)
                 {
-                    // The grace after the replay's end counts from the last kline: a reconnect's backfill may still be coming.
+                    // The grace after the replay's end counts from the last progress: a reconnect's backfill may still be coming.
+                    lastSeen = now;
                     finishedAt = null;
                 }
-                else if (simulator is { } sim && klines.Reader.Count == 0)
+                else if (simulator is { } sim)
                 {
                     finishedAt ??= DateTimeOffset.UtcNow;
-                    var lastBar = sim.To - interval.Length;
-                    if (loop.LastRow >= lastBar || DateTimeOffset.UtcNow - finishedAt > options.FinishGrace)
+                    if (status.LastRow >= sim.To - interval.Length || DateTimeOffset.UtcNow - finishedAt > options.FinishGrace)
                     {
                         break;
                     }
                 }
 
-                progress?.Report(new PaperProgress(loop.LastRow, loop.Decided.Count, port.Session.Trades.Count, port.Session.Bars > 0 ? port.Session.EquityCurve[^1] : trading.InitialCash, simulator?.Clock, loop.LastRow < tradeFrom || loop.LastRow is null));
+                progress?.Report(new PaperProgress(status.LastRow, (int)status.Decisions, port.Session.Trades.Count, Equity(port, trading), simulator?.Clock, status.LastRow < tradeFrom || status.LastRow is null));
             }
-
-            Measure(await loop.FlushAsync(CancellationToken.None).ConfigureAwait(false));
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(streaming, watcher).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await Task.WhenAll([.. services, watcher]).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        foreach (var failed in services.Where(t => t.IsFaulted))
+        {
+            await failed.ConfigureAwait(false);
         }
 
         if (port.Session.Bars == 0)
@@ -201,70 +221,49 @@ public sealed class PaperTradingRun : IKlineStreamSink
         var to = options.Until ?? (DateTimeOffset.FromUnixTimeMilliseconds(port.Session.OpenTimeMs[^1]) + interval.Length);
         var label = model.Identity.Version is { } version ? $"{model.Identity.Name} v{version}" : model.Identity.Name;
         var result = Backtester.Collect(port.Session, label, tradeFrom, to, interval.PeriodsPerYear);
-        var status = session.Status;
-        PaperTradingLog.Finished(logger, loop.Decided.Count, port.Session.Trades.Count, loop.Features.LateKlines, stopwatch.Elapsed);
-        return new PaperRunResult(result, loop.Decided, Quality(loop.Features.Symbols, interval, tradeFrom, to), loop.Features.LateKlines, Interlocked.Read(ref deadLetters), status.Reconnects, stopwatch.Elapsed)
+        var late = features.Stats.LateKlines;
+        PaperTradingLog.Finished(logger, decisions.Decided.Count, port.Session.Trades.Count, late, stopwatch.Elapsed);
+        return new PaperRunResult(result, decisions.Decided, Quality(MarketContext.SymbolsFor(spec, trading.Symbol), interval, tradeFrom, to), late, Interlocked.Read(ref deadLetters), session.Status.Reconnects, stopwatch.Elapsed)
         {
-            DecisionLatencies = latencies,
+            DecisionLatencies = [.. decisions.Decided.Where(d => tradedReceivedAt.ContainsKey(d.Decision.OpenTime)).Select(d => d.Decision.DecidedAt - tradedReceivedAt[d.Decision.OpenTime])],
         };
     }
 
-    Task IKlineStreamSink.PublishAsync(StreamedKline kline, CancellationToken cancellationToken)
+    async Task IKlineStreamSink.PublishAsync(StreamedKline kline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(kline);
-        if (kline.IsClosed)
+        if (!kline.IsClosed)
         {
-            received.AddOrUpdate(kline.Symbol, kline.Kline.OpenTime, (_, last) => last > kline.Kline.OpenTime ? last : kline.Kline.OpenTime);
-            klines.Writer.TryWrite(kline);
+            return;
         }
 
-        return Task.CompletedTask;
+        await sink!.PublishAsync(kline, cancellationToken).ConfigureAwait(false);
+        received.AddOrUpdate(kline.Symbol, kline.Kline.OpenTime, (_, last) => last > kline.Kline.OpenTime ? last : kline.Kline.OpenTime);
+        kept.Enqueue(kline);
+        if (kline.Symbol == tradedSymbol)
+        {
+            tradedReceivedAt.TryAdd(kline.Kline.OpenTime, kline.ReceivedAt);
+        }
     }
 
-    Task IKlineStreamSink.DeadLetterAsync(KlineDeadLetter letter, CancellationToken cancellationToken)
+    async Task IKlineStreamSink.DeadLetterAsync(KlineDeadLetter letter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(letter);
+        await sink!.DeadLetterAsync(letter, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref deadLetters);
         PaperTradingLog.DeadLetter(logger, letter.Source, letter.Reason);
-        return Task.CompletedTask;
     }
 
-    private async Task<StreamedKline?> ReadAsync(TimeSpan wait, CancellationToken cancellationToken)
+    private static decimal Equity(PaperPositionPort port, TradingOptions trading)
     {
-        if (klines.Reader.TryRead(out var ready))
-        {
-            return ready;
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(wait);
-        try
-        {
-            return await klines.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-    }
-
-    private void Keep(StreamedKline kline, DateTimeOffset from)
-    {
-        if (kline.Kline.OpenTime >= from)
-        {
-            if (!kept.TryGetValue(kline.Symbol, out var list))
-            {
-                kept[kline.Symbol] = list = [];
-            }
-
-            list.Add(kline.Kline);
-        }
+        var curve = port.Session.EquityCurve;
+        return curve.Length > 0 ? curve[^1] : trading.InitialCash;
     }
 
     /// <summary>Rejected and missing bars of what the stream delivered over the traded range (dead letters count as rejected).</summary>
     private DataQuality Quality(IEnumerable<string> symbols, KlineInterval interval, DateTimeOffset from, DateTimeOffset to)
     {
-        var delivered = symbols.Select(s => (s, (IReadOnlyList<Kline>)[.. (kept.TryGetValue(s, out var k) ? k : []).Where(x => x.OpenTime < to).OrderBy(x => x.OpenTime)]));
+        var delivered = symbols.Select(s => (s, (IReadOnlyList<Kline>)[.. kept.Where(x => x.Symbol == s && x.Kline.OpenTime >= from && x.Kline.OpenTime < to).Select(x => x.Kline).OrderBy(x => x.OpenTime)]));
         return DataQuality.Of(MarketDataSet.Validate(delivered, interval, "paper-stream"), symbols, from, to);
     }
 

@@ -84,7 +84,7 @@ internal static class BenchCommands
     {
         await using var simulator = await Platform.Exchange.Simulator.ExchangeSimulator.StartAsync(
             new Platform.Exchange.Simulator.SimulatorOptions { DataDirectory = MarketDataLoader.BundledDirectory, From = from, To = to, Speed = speed, Port = 0 }, cancellation);
-        return await new Platform.LiveTrading.PaperTradingRun().RunAsync(model, trading, new Platform.LiveTrading.PaperRunOptions { Exchange = simulator.BaseAddress }, cancellationToken: cancellation);
+        return await PaperCommands.RunOnKafkaAsync(model, trading, new Platform.LiveTrading.PaperRunOptions { Exchange = simulator.BaseAddress }, null, cancellation);
     }
 
     private static Command Stream()

@@ -6,6 +6,8 @@ using Platform.Domain.Execution;
 using Platform.Domain.Models;
 using Platform.Domain.Trading;
 using Platform.Exchange.Simulator;
+using Platform.Kafka;
+using Platform.Storage;
 using Platform.LiveTrading;
 using Platform.Reporting;
 using Spectre.Console;
@@ -110,7 +112,17 @@ internal static class PaperCommands
             var state = p.Warming ? "warming up" : "trading";
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"paper: {state}, last bar {p.LastRow:yyyy-MM-dd HH:mm}, {p.Decisions} decisions, {p.Trades} trades, equity {p.Equity:N2}"));
         });
-        return await new PaperTradingRun().RunAsync(model, options, paper, progress, cancellation);
+        return await RunOnKafkaAsync(model, options, paper, progress, cancellation);
+    }
+
+    /// <summary>
+    /// A paper run on the Kafka cluster <c>KAFKA_BOOTSTRAP_SERVERS</c> names, or else on an embedded broker started for
+    /// the run; its market store is the run's own (in memory: the exchange holds the history).
+    /// </summary>
+    internal static async Task<PaperRunResult> RunOnKafkaAsync(ITradingModel model, TradingOptions options, PaperRunOptions paper, IProgress<PaperProgress>? progress, CancellationToken cancellation)
+    {
+        using var kafka = KafkaCluster.FromEnvironmentOrEmbedded();
+        return await new PaperTradingRun(kafka, new InMemoryMarketDataStore()).RunAsync(model, options, paper, progress, cancellation);
     }
 
     /// <summary>One line per decided bar: when, what, why (Q-values), from which position, by which model, and what it did.</summary>
