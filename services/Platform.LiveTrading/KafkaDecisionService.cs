@@ -214,7 +214,7 @@ public sealed class KafkaDecisionService : IDisposable
         lastPublished = published.Count > 0 ? published[^1].OpenTime : null;
         lastDecision = published.Count > 0 ? published[^1] : null;
         var id = $"decisions-{GroupId}";
-        producer = new KafkaProducer(connection, id, transactionalId: id);
+        producer = new KafkaProducer(connection, id, transactionalId: id, linger: TimeSpan.Zero);
         consumer = new KafkaTopicConsumer<string, StreamedFeatureRow>(connection, input, GroupId, id);
         nextPoll = time.GetUtcNow() + options.RegistryPoll;
         DecisionServiceLog.Started(logger, Model.Identity.Reference, Model.Identity.Version ?? "file", input.Name, options.Symbol, warm.Count, published.Count);

@@ -147,7 +147,7 @@ public sealed class KafkaFeatureService : IDisposable
         }
 
         var id = $"features-{Output.Name}-{options.Symbol}";
-        producer = new KafkaProducer(connection, id, transactionalId: id);
+        producer = new KafkaProducer(connection, id, transactionalId: id, linger: TimeSpan.Zero);
         var first = lastPublished + options.Interval.Length ?? options.EmitFrom;
         if (first is { } from)
         {

@@ -33,7 +33,7 @@ internal static class BenchCommands
         var to = new Option<string>("--to") { Description = "Replay end of the full-speed run (UTC, exclusive)", DefaultValueFactory = _ => "2022-07-01" };
         var pacedSpeed = new Option<double>("--paced-speed") { Description = "Simulated hours per second of the paced latency run", DefaultValueFactory = _ => 20 };
         var pacedDays = new Option<int>("--paced-days") { Description = "Days replayed by the paced latency run (from --from)", DefaultValueFactory = _ => 5 };
-        var command = new Command("decide", "Simulator → stream → features → decision → paper fill, in process: decisions/s at --speed max, and kline-received → decided latency p50/p99 when paced")
+        var command = new Command("decide", "Simulator → stream → Kafka → feature service → decision service → paper fill: decisions/s at --speed max, and kline-received → decided latency p50/p99 when paced")
         {
             kinds, from, to, pacedSpeed, pacedDays,
         };
