@@ -291,8 +291,8 @@ public sealed class KlineDeadLetterSerde : VersionedJsonSerde<KlineDeadLetter>
 }
 
 /// <summary>
-/// <c>platform.trading.decision</c> v1: decision id, model (name, version, run id), spec hash, symbol, open time,
-/// Q-values (hold, buy, sell), action, position before (exact decimal string) and decided-at.
+/// <c>platform.trading.decision</c> v2: decision id, model (name, version, run id), spec hash, symbol, open time,
+/// Q-values (hold, buy, sell), action, position before (exact decimal string), decided-at and the bar close it acts at.
 /// </summary>
 public sealed class TradingDecisionSerde : VersionedJsonSerde<TradingDecision>
 {

@@ -172,17 +172,7 @@ public sealed class KafkaDecisionService : IDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await StartAsync(cancellationToken).ConfigureAwait(false);
-        while (!cancellationToken.IsCancellationRequested && !loop.ReachedUntil)
-        {
-            try
-            {
-                await ProcessBatchAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
+        await ServiceLoop.RunAsync(ProcessBatchAsync, () => loop.ReachedUntil, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Rebuilds the window from the rows before the committed position and the position from the published decisions.</summary>

@@ -117,17 +117,7 @@ public sealed class KafkaFeatureService : IDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await StartAsync(cancellationToken).ConfigureAwait(false);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ProcessBatchAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
+        await ServiceLoop.RunAsync(ProcessBatchAsync, () => false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates the output topic, finds where the last run stopped and rebuilds the windows from the market store.</summary>
