@@ -242,7 +242,7 @@ public sealed class KafkaDecisionService : IDisposable
                 }
 
                 var row = record.Value!;
-                if (record.Key != options.Symbol || row.OpenTime <= loop.LastRow)
+                if (record.Key != options.Symbol)
                 {
                     continue;
                 }
@@ -250,7 +250,7 @@ public sealed class KafkaDecisionService : IDisposable
                 CheckSpec(row);
                 if (row.OpenTime <= lastPublished)
                 {
-                    // Decided and published by an earlier run: it only moves the window.
+                    // Decided and published by an earlier run: it only moves the window (a redelivered row not even that).
                     loop.Warm([row.ToLiveRow()]);
                     continue;
                 }

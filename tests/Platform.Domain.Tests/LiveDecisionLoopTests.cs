@@ -18,16 +18,17 @@ public class LiveDecisionLoopTests
         var old = new ScriptedDecider(Spec, TradeAction.Buy);
         var port = new PaperPositionPort(new TradingOptions { Symbol = "BTCUSDT" });
         var loop = new LiveDecisionLoop(old, new ModelIdentity("m", "1", "r1", "models:/m@champion"), port, "BTCUSDT", Start.AddHours(5));
+        var features = new AlignedLiveFeatures(Spec, "BTCUSDT");
         for (var h = 0; h < 12; h++)
         {
-            await loop.OnClosedKlineAsync("BTCUSDT", K(Start.AddHours(h), 100m + h));
+            await loop.OnRowsAsync(features.Offer("BTCUSDT", K(Start.AddHours(h), 100m + h)));
         }
 
         var fresh = new ScriptedDecider(Spec, TradeAction.Sell);
         var replaced = loop.Swap(fresh, new ModelIdentity("m", "2", "r2", "models:/m@champion"));
         for (var h = 12; h < 20; h++)
         {
-            await loop.OnClosedKlineAsync("BTCUSDT", K(Start.AddHours(h), 100m + h));
+            await loop.OnRowsAsync(features.Offer("BTCUSDT", K(Start.AddHours(h), 100m + h)));
         }
 
         Assert.Equal("1", replaced.Version);
@@ -51,13 +52,15 @@ public class LiveDecisionLoopTests
     }
 
     [Fact]
-    public async Task OnClosedKline_SameBarTwiceAndUntil_DecidedOnceAndStops()
+    public async Task OnRows_SameBarTwiceAndUntil_DecidedOnceAndStops()
     {
         var loop = new LiveDecisionLoop(new ScriptedDecider(Spec, TradeAction.Buy), new ModelIdentity("m", "1", null, "m.dqn"), new PaperPositionPort(new TradingOptions { Symbol = "BTCUSDT" }), "BTCUSDT", Start.AddHours(3), Start.AddHours(6));
+        var features = new AlignedLiveFeatures(Spec, "BTCUSDT");
         for (var h = 0; h < 8; h++)
         {
-            await loop.OnClosedKlineAsync("BTCUSDT", K(Start.AddHours(h), 100m + h));
-            await loop.OnClosedKlineAsync("BTCUSDT", K(Start.AddHours(h), 100m + h));
+            var rows = features.Offer("BTCUSDT", K(Start.AddHours(h), 100m + h));
+            await loop.OnRowsAsync(rows);
+            await loop.OnRowsAsync(rows);
         }
 
         Assert.Equal([Start.AddHours(3), Start.AddHours(4), Start.AddHours(5)], loop.Decided.Select(d => d.Decision.OpenTime));

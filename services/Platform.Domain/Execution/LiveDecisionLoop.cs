@@ -1,6 +1,5 @@
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
-using Platform.Domain.MarketData;
 using Platform.Domain.Models;
 
 namespace Platform.Domain.Execution;
@@ -9,12 +8,13 @@ namespace Platform.Domain.Execution;
 public sealed record DecidedBar(TradingDecision Decision, DecisionOutcome Outcome, decimal ClosePrice);
 
 /// <summary>
-/// The live decision path, transport aside: closed klines → <see cref="AlignedLiveFeatures"/> (the batch's feature
-/// rows) → the model's <see cref="IBarDecider"/> (the backtest's per-bar computation) given the position the
-/// <see cref="IPositionPort"/> holds → the port acts at the bar's close. Rows before <see cref="TradeFrom"/> only warm
-/// the windows; rows from <see cref="TradeUntil"/> on are not decided. The model can be swapped between bars
-/// (<see cref="Swap"/>): the new one is fed the rows of the last window first, so the next bar is decided by it with
-/// a full window — no restart, no skipped hour. Not thread-safe: one caller feeds it in order.
+/// The live decision path, transport aside: feature rows (from <see cref="AlignedLiveFeatures"/>, the batch's code, as
+/// the feature service publishes them) → the model's <see cref="IBarDecider"/> (the backtest's per-bar computation)
+/// given the position the <see cref="IPositionPort"/> holds → the port acts at the bar's close. Rows before
+/// <see cref="TradeFrom"/> only warm the window; rows from <see cref="TradeUntil"/> on are not decided; a row at or
+/// before the last one taken is ignored (a redelivery). The model can be swapped between bars (<see cref="Swap"/>):
+/// the new one is fed the rows of the last window first, so the next bar is decided by it with a full window — no
+/// restart, no skipped hour. Not thread-safe: one caller feeds it in order.
 /// </summary>
 public sealed class LiveDecisionLoop
 {
@@ -44,10 +44,7 @@ public sealed class LiveDecisionLoop
         Symbol = symbol;
         TradeFrom = tradeFrom;
         TradeUntil = tradeUntil;
-        Features = new AlignedLiveFeatures(decider.Spec, symbol);
     }
-
-    public AlignedLiveFeatures Features { get; }
 
     public ModelIdentity Model { get; private set; }
 
@@ -65,30 +62,41 @@ public sealed class LiveDecisionLoop
     /// <summary>True once a row at or after <see cref="TradeUntil"/> arrived: every bar to trade is decided.</summary>
     public bool ReachedUntil { get; private set; }
 
-    /// <summary>Takes a closed kline of any symbol the model reads and decides the rows it completes.</summary>
-    public Task<IReadOnlyList<DecidedBar>> OnClosedKlineAsync(string symbol, Kline kline, CancellationToken cancellationToken = default) =>
-        DecideAsync(Features.Offer(symbol, kline), cancellationToken);
-
-    /// <summary>Decides the rows still waiting for other symbols (their grace ran out, or the stream ended).</summary>
-    public Task<IReadOnlyList<DecidedBar>> FlushAsync(CancellationToken cancellationToken = default) =>
-        DecideAsync(Features.Flush(), cancellationToken);
-
-    /// <summary>Decides rows computed elsewhere (a feature service's stream), oldest first; the same path as klines take.</summary>
-    public Task<IReadOnlyList<DecidedBar>> OnRowsAsync(IReadOnlyList<LiveFeatureRow> rows, CancellationToken cancellationToken = default)
+    /// <summary>Takes the next feature rows, oldest first, and decides those in the trading range.</summary>
+    public async Task<IReadOnlyList<DecidedBar>> OnRowsAsync(IReadOnlyList<LiveFeatureRow> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return DecideAsync(rows, cancellationToken);
+        var result = new List<DecidedBar>();
+        foreach (var row in rows)
+        {
+            if (row.OpenTime <= LastRow)
+            {
+                continue;
+            }
+
+            Take(row);
+            if (row.OpenTime >= TradeUntil)
+            {
+                ReachedUntil = true;
+                continue;
+            }
+
+            if (row.OpenTime >= TradeFrom)
+            {
+                result.Add(await DecideAsync(row, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Feeds rows that were decided before (by an earlier run of this service) to the windows only: nothing is decided again.</summary>
     public void Warm(IEnumerable<LiveFeatureRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        foreach (var row in rows)
+        foreach (var row in rows.Where(r => !(r.OpenTime <= LastRow)))
         {
-            decider.Push(row.Values, row.Complete);
-            Remember(row);
-            LastRow = row.OpenTime;
+            Take(row);
         }
     }
 
@@ -125,54 +133,36 @@ public sealed class LiveDecisionLoop
     public static string DecisionId(string modelName, string symbol, DateTimeOffset openTime) =>
         $"{modelName}:{symbol}:{openTime.ToUnixTimeMilliseconds()}";
 
-    private async Task<IReadOnlyList<DecidedBar>> DecideAsync(IReadOnlyList<LiveFeatureRow> rows, CancellationToken cancellationToken)
+    private async Task<DecidedBar> DecideAsync(LiveFeatureRow row, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0)
+        var position = await port.PositionBeforeAsync(Symbol, row.OpenTime, cancellationToken).ConfigureAwait(false);
+        var action = decider.Decide(position.OpenLots, qValues);
+        var decision = new TradingDecision(
+            DecisionId(Model.Name, Symbol, row.OpenTime),
+            Model.Name,
+            Model.Version ?? "file",
+            Model.RunId ?? "",
+            decider.Spec.ContentHash,
+            Symbol,
+            row.OpenTime,
+            [.. qValues.Select(q => (double)q)],
+            action,
+            position.Quantity,
+            time.GetUtcNow())
         {
-            return [];
-        }
+            BarClose = row.TradedKline.Close,
+        };
+        var outcome = await port.ExecuteAsync(decision, row.TradedKline.Close, cancellationToken).ConfigureAwait(false);
+        var bar = new DecidedBar(decision, outcome, row.TradedKline.Close);
+        decided.Add(bar);
+        return bar;
+    }
 
-        var result = new List<DecidedBar>();
-        foreach (var row in rows)
-        {
-            decider.Push(row.Values, row.Complete);
-            Remember(row);
-            LastRow = row.OpenTime;
-            if (row.OpenTime >= TradeUntil)
-            {
-                ReachedUntil = true;
-                continue;
-            }
-
-            if (row.OpenTime < TradeFrom)
-            {
-                continue;
-            }
-
-            var position = await port.PositionBeforeAsync(Symbol, row.OpenTime, cancellationToken).ConfigureAwait(false);
-            var action = decider.Decide(position.OpenLots, qValues);
-            var decision = new TradingDecision(
-                DecisionId(Model.Name, Symbol, row.OpenTime),
-                Model.Name,
-                Model.Version ?? "file",
-                Model.RunId ?? "",
-                decider.Spec.ContentHash,
-                Symbol,
-                row.OpenTime,
-                [.. qValues.Select(q => (double)q)],
-                action,
-                position.Quantity,
-                time.GetUtcNow())
-            {
-                BarClose = row.TradedKline.Close,
-            };
-            var outcome = await port.ExecuteAsync(decision, row.TradedKline.Close, cancellationToken).ConfigureAwait(false);
-            var bar = new DecidedBar(decision, outcome, row.TradedKline.Close);
-            decided.Add(bar);
-            result.Add(bar);
-        }
-
-        return result;
+    private void Take(LiveFeatureRow row)
+    {
+        decider.Push(row.Values, row.Complete);
+        Remember(row);
+        LastRow = row.OpenTime;
     }
 
     private void Remember(LiveFeatureRow row)
