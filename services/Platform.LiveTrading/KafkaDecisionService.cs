@@ -220,7 +220,7 @@ public sealed class KafkaDecisionService : IDisposable
 
         if (faulted)
         {
-            throw new InvalidOperationException("A decision transaction failed: this instance's position may be ahead of what was published; start a new one (it rebuilds from the topics).");
+            throw new InvalidOperationException("A batch of this decision service failed: its window and position may be ahead of what was published; start a new instance (it rebuilds from the topics).");
         }
 
         await PollRegistryAsync(cancellationToken).ConfigureAwait(false);
@@ -266,9 +266,11 @@ public sealed class KafkaDecisionService : IDisposable
 
             await PublishAsync(decisions, consumer.PositionsAfter(batch), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not InvalidRequestException)
+        catch
         {
-            faulted = decisions.Count > 0;
+            // The consumer has moved past rows whose decisions (and offsets) were not committed, and the port may have
+            // acted on some: only a new instance, rebuilt from the topics, knows where it stands.
+            faulted = true;
             throw;
         }
 

@@ -91,6 +91,7 @@ public sealed class KafkaFeatureService : IDisposable
     private KafkaProducer? producer;
     private DateTimeOffset? lastPublished;
     private DateTimeOffset? waitingSince;
+    private bool faulted;
     private long klines, rows, warmed, invalid, late;
 
     public KafkaFeatureService(KafkaCluster cluster, IMarketDataStore store, FeatureServiceOptions options, ILogger<KafkaFeatureService>? logger = null)
@@ -156,7 +157,25 @@ public sealed class KafkaFeatureService : IDisposable
             throw new InvalidOperationException("StartAsync first.");
         }
 
+        if (faulted)
+        {
+            throw new InvalidOperationException("A batch of this feature service failed: its windows hold klines whose rows were not published; start a new instance (it rebuilds from the market store).");
+        }
+
         var batch = consumer.ConsumeBatch(5_000, wait, cancellationToken);
+        try
+        {
+            return await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            faulted = true;
+            throw;
+        }
+    }
+
+    private async Task<int> ProcessAsync(IReadOnlyList<KafkaRecord<string, StreamedKline>> batch, CancellationToken cancellationToken)
+    {
         var completed = new List<LiveFeatureRow>();
         var lateBefore = features.LateKlines;
         foreach (var record in batch)
@@ -197,7 +216,7 @@ public sealed class KafkaFeatureService : IDisposable
             return 0;
         }
 
-        await PublishAsync(toPublish, consumer.PositionsAfter(batch), cancellationToken).ConfigureAwait(false);
+        await PublishAsync(toPublish, consumer!.PositionsAfter(batch), cancellationToken).ConfigureAwait(false);
         return toPublish.Count;
     }
 
