@@ -4,9 +4,11 @@ using Microsoft.Extensions.Logging;
 using Platform.Activities;
 using Platform.Domain.Execution;
 using Platform.Domain.MarketData;
+using Platform.Domain.Models;
 using Platform.Kafka;
 using Platform.Mlflow;
 using Platform.Mlflow.Server;
+using Platform.Models;
 using Platform.Storage;
 using Platform.Storage.Trading;
 using Platform.Telemetry;
@@ -126,6 +128,7 @@ public sealed class PlatformRuntime : IAsyncDisposable
             builder.Services.AddHttpClient();
             builder.Services.AddMlflowClient(mlflow);
             builder.Services.AddSingleton(kafka);
+            builder.Services.AddSingleton<IModelLoader>(sp => new DqnModelLoader(sp.GetRequiredService<MlflowClient>()));
             builder.Services.AddSingleton(_ => new KafkaProducer(kafka.Connection, "platform-worker"));
             if (options.RunMarketStoreWriter)
             {
@@ -149,6 +152,8 @@ public sealed class PlatformRuntime : IAsyncDisposable
                 .AddWorkflow<RetrainingWorkflow>()
                 .AddWorkflow<MarketStreamWorkflow>()
                 .AddSingletonActivities<MarketStreamActivities>()
+                .AddWorkflow<LiveDecisionWorkflow>()
+                .AddSingletonActivities<LiveDecisionActivities>()
                 .AddWorkflow<SweepWorkflow>()
                 .AddWorkflow<SweepTrialWorkflow>()
                 .AddSingletonActivities<MarketDataActivities>()

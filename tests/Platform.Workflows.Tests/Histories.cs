@@ -22,6 +22,7 @@ internal static class Histories
         .AddWorkflow<RollbackWorkflow>()
         .AddWorkflow<RetrainingWorkflow>()
         .AddWorkflow<MarketStreamWorkflow>()
+        .AddWorkflow<LiveDecisionWorkflow>()
         .AddWorkflow<SweepWorkflow>()
         .AddWorkflow<SweepTrialWorkflow>());
 

@@ -127,3 +127,40 @@ public interface IMarketStreamActivities
     [Activity("RunMarketStream")]
     Task RunMarketStreamAsync(MarketStreamActivityInput input);
 }
+
+/// <summary>What the live decision activities run: the feature and decision services of one model alias and symbol.</summary>
+/// <param name="Model">The registry alias (or a version or file) the decisions come from, e.g. <c>models:/btcusdt-dqn@champion</c>.</param>
+/// <param name="TradeFrom">Rows before this open time only warm the windows; null: from the first row published.</param>
+/// <param name="ModelVersion">The version a swap signal asked for (null: what <paramref name="Model"/> names when loaded).</param>
+public sealed record LiveDecisionActivityInput(
+    string WorkflowId,
+    string Model,
+    string Symbol,
+    DateTimeOffset? TradeFrom,
+    string? ModelVersion,
+    int StatusReportSeconds);
+
+/// <summary>The decision service's state as its activity last reported it.</summary>
+public sealed record LiveDecisionReport(
+    DateTimeOffset? LastRow,
+    string? LastDecisionId,
+    string? LastAction,
+    string ModelVersion,
+    long Decisions,
+    int Swaps,
+    double? LagSeconds,
+    DateTimeOffset ReportedAt);
+
+public interface ILiveDecisionActivities
+{
+    /// <summary>Runs the feature service of the model's spec until cancelled; heartbeats while running.</summary>
+    [Activity("RunFeatureService")]
+    Task RunFeatureServiceAsync(LiveDecisionActivityInput input);
+
+    /// <summary>
+    /// Runs the decision service until cancelled; heartbeats, follows the workflow's requested version (a swap is applied
+    /// before the next row) and reports its status to the workflow by signal.
+    /// </summary>
+    [Activity("RunDecisionService")]
+    Task RunDecisionServiceAsync(LiveDecisionActivityInput input);
+}

@@ -88,7 +88,7 @@ public sealed partial class MarketStreamWorkflow
             var dayOver = !await changed;
             // Cancel, not CancelAsync: the workflow must stay on its deterministic scheduler.
             attempt.Cancel();
-            await AwaitCancelledAsync(stream);
+            await ActivityCancellation.AwaitCancelledAsync(stream);
             if (stopReason is not null)
             {
                 return new Result(symbols, stopReason, restarts);
@@ -140,22 +140,6 @@ public sealed partial class MarketStreamWorkflow
     {
         stopReason = string.IsNullOrWhiteSpace(reason) ? "stopped" : reason;
         return Task.CompletedTask;
-    }
-
-    private static async Task AwaitCancelledAsync(Task stream)
-    {
-        try
-        {
-            await stream;
-        }
-        catch (ActivityFailureException e) when (e.InnerException is CanceledFailureException)
-        {
-            // The attempt was cancelled on purpose.
-        }
-        catch (CanceledFailureException)
-        {
-            // Same, reported without the activity wrapper.
-        }
     }
 
     private Task<IReadOnlyList<string>> ChangeAsync(List<string> next)

@@ -105,6 +105,10 @@ public sealed class PromotionWorkflow
         }
 
         await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ModelAliases.Champion, challengerVersion)), quick);
+        if (Workflow.Patched(LiveDecisionSignalPatch))
+        {
+            await LiveDecisionWorkflow.SignalChampionMovedAsync(request.ModelName, request.TradedSymbol, challengerVersion!, $"promoted by {Workflow.Info.WorkflowId}", decision!.Approver);
+        }
         await TagAsync(request.ModelName, challengerVersion, new Dictionary<string, string>
         {
             ["platform.approved_by"] = decision!.Approver,
@@ -113,6 +117,9 @@ public sealed class PromotionWorkflow
         });
         return await FinishAsync(request, Stage.Promoted, champion, Gate, decision.Approver, decision.Reason);
     }
+
+    /// <summary>Runs recorded before promotions told live decisions about the new champion replay without the signal.</summary>
+    internal const string LiveDecisionSignalPatch = "signal-live-decisions";
 
     private bool Approved { get; set; }
 

@@ -10,7 +10,8 @@ namespace Platform.Workflows;
 [Workflow]
 public sealed class RollbackWorkflow
 {
-    public sealed record Request(string ModelName, string Actor, string Reason);
+    /// <param name="TradedSymbol">The symbol whose live decisions of <c>champion</c> are told to swap back (null: none are told; they poll the registry).</param>
+    public sealed record Request(string ModelName, string Actor, string Reason, string? TradedSymbol = null);
 
     public sealed record Result(string RestoredVersion, string ReplacedVersion);
 
@@ -30,6 +31,10 @@ public sealed class RollbackWorkflow
             ?? throw new ApplicationFailureException($"Model {request.ModelName} has no champion.", "NothingToRollBack", nonRetryable: true);
         await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ModelAliases.Champion, previous)), quick);
         await Workflow.ExecuteActivityAsync((IRegistryActivities a) => a.SetAliasAsync(new SetAliasInput(request.ModelName, ModelAliases.PreviousChampion, current)), quick);
+        if (request.TradedSymbol is { } symbol && Workflow.Patched(PromotionWorkflow.LiveDecisionSignalPatch))
+        {
+            await LiveDecisionWorkflow.SignalChampionMovedAsync(request.ModelName, symbol, previous, $"rolled back by {Workflow.Info.WorkflowId}: {request.Reason}", request.Actor);
+        }
         var entry = new AuditEntry(Workflow.UtcNow, Workflow.Info.WorkflowId, "rolled_back", request.ModelName, previous, request.Actor, request.Reason, new Dictionary<string, string> { ["replaced"] = current });
         await Workflow.ExecuteActivityAsync((IPromotionActivities a) => a.RecordAuditAsync(entry), quick);
         return new Result(previous, current);

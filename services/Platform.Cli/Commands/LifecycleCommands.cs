@@ -215,11 +215,12 @@ internal static class LifecycleCommands
         var model = Model();
         var by = new Option<string>("--by") { Description = "Who rolls back", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why", Required = true };
-        var command = new Command("rollback", "Make the previous champion the champion again") { model, by, reason };
+        var symbol = new Option<string>("--symbol") { Description = "The traded symbol whose live decisions switch back at once", DefaultValueFactory = _ => "BTCUSDT" };
+        var command = new Command("rollback", "Make the previous champion the champion again") { model, by, reason, symbol };
         command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
         {
             var client = await ConnectAsync();
-            var request = new RollbackWorkflow.Request(parse.GetValue(model)!, parse.GetValue(by)!, parse.GetValue(reason)!);
+            var request = new RollbackWorkflow.Request(parse.GetValue(model)!, parse.GetValue(by)!, parse.GetValue(reason)!, parse.GetValue(symbol)!.ToUpperInvariant());
             try
             {
                 var id = $"rollback-{request.ModelName}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
