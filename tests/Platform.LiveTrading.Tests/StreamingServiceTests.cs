@@ -1,11 +1,12 @@
 using Platform.Domain;
 using Platform.Domain.Execution;
 using Platform.Domain.Features;
-using Platform.Domain.MarketData;
 using Platform.Domain.Models;
 using Platform.Domain.Trading;
 using Platform.Kafka;
 using Platform.Storage;
+using Platform.TestSupport;
+using static Platform.TestSupport.StreamingTestData;
 
 namespace Platform.LiveTrading.Tests;
 
@@ -15,14 +16,8 @@ namespace Platform.LiveTrading.Tests;
 /// </summary>
 public sealed class StreamingServiceTests
 {
-    private static readonly DateTimeOffset Start = new(2022, 3, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-
-    private static readonly FeatureSpec Spec = new("service-test", 1, WindowLength: 4, Lookback: 3,
-    [
-        new SymbolFeatures("BTCUSDT", [FeatureKind.LogReturn, FeatureKind.LogVolumeRatio]),
-        new SymbolFeatures("ETHUSDT", [FeatureKind.LogReturn]),
-    ]);
+    private static readonly FeatureSpec Spec = StreamingTestData.Spec;
 
     [Fact]
     public async Task FeatureService_RestartMidStream_EveryRowOnceAndBitEqualToOneUninterruptedRun()
@@ -168,22 +163,6 @@ public sealed class StreamingServiceTests
         Assert.Empty(KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Decisions));
     }
 
-    private static DateTimeOffset H(int hour) => Start.AddHours(hour);
-
-    private static object Comparable(TradingDecision d) =>
-        (d.DecisionId, d.ModelVersion, d.OpenTime, d.Action, d.PositionBefore, d.BarClose, string.Join(",", d.QValues.Select(q => BitConverter.DoubleToInt64Bits(q))));
-
-    /// <summary>Deterministic prices that trend up and down for a few hours at a time, so a momentum model trades both ways.</summary>
-    private static Kline Kline(string symbol, int hour)
-    {
-        var wave = Math.Sin(hour / 5.0) + (0.3 * Math.Sin(hour * 1.7));
-        var close = Math.Round((symbol == "BTCUSDT" ? 40_000m : 3_000m) * (1m + (0.02m * (decimal)wave)), 2);
-        var volume = 10m + (hour * 7 % 13);
-        return new Kline(H(hour), close, close * 1.001m, close * 0.999m, close, volume, H(hour + 1).AddMilliseconds(-1), volume * close, 100 + hour, volume / 2, volume * close / 2);
-    }
-
-    private static StreamedKline Streamed(string symbol, int hour) => new(symbol, KlineInterval.OneHour, Kline(symbol, hour), true, "test", H(hour + 1));
-
     private static async Task PublishKlinesAsync(KafkaProducer producer, int fromHour, int toHour)
     {
         for (var hour = fromHour; hour < toHour; hour++)
@@ -194,19 +173,6 @@ public sealed class StreamingServiceTests
                 await producer.ProduceAsync(PlatformTopics.KlinesOneHour, symbol, Streamed(symbol, hour));
             }
         }
-    }
-
-    private static List<LiveFeatureRow> ReferenceRows(int hours)
-    {
-        var features = new AlignedLiveFeatures(Spec, "BTCUSDT");
-        var rows = new List<LiveFeatureRow>();
-        for (var hour = 0; hour < hours; hour++)
-        {
-            rows.AddRange(features.Offer("ETHUSDT", Kline("ETHUSDT", hour)));
-            rows.AddRange(features.Offer("BTCUSDT", Kline("BTCUSDT", hour)));
-        }
-
-        return rows;
     }
 
     private static async Task PublishRowsAsync(KafkaProducer producer, IEnumerable<LiveFeatureRow> rows)

@@ -3,14 +3,14 @@ using Platform.Domain.Features;
 using Platform.Domain.Models;
 using Platform.Domain.Trading;
 
-namespace Platform.LiveTrading.Tests;
+namespace Platform.TestSupport;
 
 /// <summary>
 /// A small deterministic model for service tests: Q(buy) = sum of the window's first feature, Q(sell) = its negation
 /// shifted by the position, Q(hold) = a bias. Its decisions depend on the window and the position, as a DQN's do, so a
 /// restart that lost either would show.
 /// </summary>
-internal sealed class MomentumTestModel(FeatureSpec spec, string version, float holdBias = 0f) : ITradingModel
+public sealed class MomentumTestModel(FeatureSpec spec, string version, float holdBias = 0f) : ITradingModel
 {
     public ModelIdentity Identity { get; } = new("test-momentum", version, "run-" + version, $"models:/test-momentum/{version}");
 
