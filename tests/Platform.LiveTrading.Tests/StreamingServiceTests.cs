@@ -4,7 +4,6 @@ using Platform.Domain.Features;
 using Platform.Domain.Models;
 using Platform.Domain.Trading;
 using Platform.Kafka;
-using Platform.Storage;
 using Platform.TestSupport;
 using static Platform.TestSupport.StreamingTestData;
 
@@ -22,30 +21,25 @@ public sealed class StreamingServiceTests
     [Fact]
     public async Task FeatureService_RestartMidStream_EveryRowOnceAndBitEqualToOneUninterruptedRun()
     {
-        using var cluster = KafkaCluster.StartEmbedded();
-        await cluster.EnsureTopicsAsync(PlatformTopics.All);
-        var store = new InMemoryMarketDataStore();
-        using var producer = new KafkaProducer(cluster.Connection, "test-stream");
-        using var writer = new MarketStoreWriter(cluster.Connection, store, producer);
-        using var stopWriter = new CancellationTokenSource();
-        var writing = Task.Run(() => writer.RunAsync(stopWriter.Token));
+        await using var bed = await KafkaTestBed.StartAsync();
+        var (cluster, store, writer) = (bed.Kafka, bed.Store, bed.Writer);
         var options = new FeatureServiceOptions { Spec = Spec, Symbol = "BTCUSDT", EmitFrom = H(10), RowGrace = TimeSpan.FromMinutes(5) };
 
         // First run: hours 0..79 of both symbols and BTC's hour 80, whose row waits for ETH's hour 80 when it stops.
-        await PublishKlinesAsync(producer, 0, 6);
+        await bed.PublishKlinesAsync(0, 6);
         await WaitAsync(() => writer.Stats.ClosedKlines >= 12);
         using (var first = new KafkaFeatureService(cluster, store, options))
         {
             await first.StartAsync();
-            await PublishKlinesAsync(producer, 6, 80);
-            await producer.ProduceAsync(PlatformTopics.KlinesOneHour, "BTCUSDT", Streamed("BTCUSDT", 80));
+            await bed.PublishKlinesAsync(6, 80);
+            await bed.PublishKlineAsync("BTCUSDT", 80);
             await PumpAsync(() => first.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => first.Stats.Klines >= 161);
             Assert.Equal(H(79), first.Stats.LastRow);
         }
 
         // Second run: the rest of the stream, ETH's hour 80 first; the windows come back from the market store.
-        await producer.ProduceAsync(PlatformTopics.KlinesOneHour, "ETHUSDT", Streamed("ETHUSDT", 80));
-        await PublishKlinesAsync(producer, 81, 120);
+        await bed.PublishKlineAsync("ETHUSDT", 80);
+        await bed.PublishKlinesAsync(81, 120);
         using (var second = new KafkaFeatureService(cluster, store, options))
         {
             await second.StartAsync();
@@ -53,8 +47,6 @@ public sealed class StreamingServiceTests
             Assert.True(second.Stats.WarmedKlines > 0);
         }
 
-        await stopWriter.CancelAsync();
-        await writing;
         var published = KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Features(Spec)).Select(r => r.Value!).ToList();
         var expected = ReferenceRows(120).Where(r => r.OpenTime >= H(10)).ToList();
         Assert.Equal(expected.Select(r => r.OpenTime), published.Select(r => r.OpenTime));
@@ -70,9 +62,8 @@ public sealed class StreamingServiceTests
     [Fact]
     public async Task DecisionService_RestartMidStream_NoDecisionMissingOrDoubledAndSameAsInProcess()
     {
-        using var cluster = KafkaCluster.StartEmbedded();
-        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(Spec).Definition]);
-        using var producer = new KafkaProducer(cluster.Connection, "test-features");
+        await using var bed = await KafkaTestBed.StartAsync(PlatformTopics.Features(Spec).Definition);
+        var (cluster, producer) = (bed.Kafka, bed.Producer);
         var rows = ReferenceRows(120);
         var options = new DecisionServiceOptions { Symbol = "BTCUSDT", TradeFrom = H(20) };
         using var model = new MomentumTestModel(Spec, "1");
@@ -89,7 +80,7 @@ public sealed class StreamingServiceTests
         await second.StartAsync();
         await PumpAsync(() => second.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => second.Status.LastRow == H(119));
 
-        var decisions = KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Decisions).Select(r => r.Value!).ToList();
+        var decisions = bed.Decisions();
         var (reference, referencePort) = await InProcessAsync(model, rows, H(20));
         Assert.Equal(reference.Select(Comparable), decisions.Select(Comparable));
         Assert.Equal(100, decisions.Select(d => d.DecisionId).Distinct().Count());
@@ -101,9 +92,8 @@ public sealed class StreamingServiceTests
     [Fact]
     public async Task DecisionService_SwapRequestedMidStream_EveryLaterRowFromTheNewVersionNoneSkipped()
     {
-        using var cluster = KafkaCluster.StartEmbedded();
-        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(Spec).Definition]);
-        using var producer = new KafkaProducer(cluster.Connection, "test-features");
+        await using var bed = await KafkaTestBed.StartAsync(PlatformTopics.Features(Spec).Definition);
+        var (cluster, producer) = (bed.Kafka, bed.Producer);
         var rows = ReferenceRows(60);
         using var model = new MomentumTestModel(Spec, "1");
         using var service = new KafkaDecisionService(cluster, model, new DecisionServiceOptions { Symbol = "BTCUSDT", TradeFrom = H(20) });
@@ -115,7 +105,7 @@ public sealed class StreamingServiceTests
         await PublishRowsAsync(producer, rows.Skip(40));
         await PumpAsync(() => service.ProcessBatchAsync(TimeSpan.FromMilliseconds(50)), () => service.Status.LastRow == H(59));
 
-        var decisions = KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Decisions).Select(r => r.Value!).ToList();
+        var decisions = bed.Decisions();
         Assert.Equal(Enumerable.Range(20, 40).Select(H), decisions.Select(d => d.OpenTime));
         Assert.All(decisions.Where(d => d.OpenTime < H(40)), d => Assert.Equal("1", d.ModelVersion));
         Assert.All(decisions.Where(d => d.OpenTime >= H(40)), d => Assert.Equal(("2", TradeAction.Hold), (d.ModelVersion, d.Action)));
@@ -126,9 +116,8 @@ public sealed class StreamingServiceTests
     [Fact]
     public async Task DecisionService_FollowedAliasMoves_RegistryPollSwapsBeforeTheNextRow()
     {
-        using var cluster = KafkaCluster.StartEmbedded();
-        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(Spec).Definition]);
-        using var producer = new KafkaProducer(cluster.Connection, "test-features");
+        await using var bed = await KafkaTestBed.StartAsync(PlatformTopics.Features(Spec).Definition);
+        var (cluster, producer) = (bed.Kafka, bed.Producer);
         var rows = ReferenceRows(50);
         var registry = new MovableRegistry();
         using var model = new MomentumTestModel(Spec, "1");
@@ -149,9 +138,8 @@ public sealed class StreamingServiceTests
     [Fact]
     public async Task DecisionService_ModelOfAnotherSpecHash_IsRefusedWithTheReason()
     {
-        using var cluster = KafkaCluster.StartEmbedded();
-        await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(Spec).Definition]);
-        using var producer = new KafkaProducer(cluster.Connection, "test-features");
+        await using var bed = await KafkaTestBed.StartAsync(PlatformTopics.Features(Spec).Definition);
+        var (cluster, producer) = (bed.Kafka, bed.Producer);
         await PublishRowsAsync(producer, ReferenceRows(10));
         using var model = new MomentumTestModel(Spec with { Lookback = 5 }, "1");
         using var service = new KafkaDecisionService(cluster, model, new DecisionServiceOptions { Symbol = "BTCUSDT" });
@@ -161,18 +149,6 @@ public sealed class StreamingServiceTests
 
         Assert.Contains("features it was not trained on", error.Message, StringComparison.Ordinal);
         Assert.Empty(KafkaTopicReader.ReadToEnd(cluster.Connection, PlatformTopics.Decisions));
-    }
-
-    private static async Task PublishKlinesAsync(KafkaProducer producer, int fromHour, int toHour)
-    {
-        for (var hour = fromHour; hour < toHour; hour++)
-        {
-            // Both orders within an hour: the row waits for the other symbol either way.
-            foreach (var symbol in hour % 2 == 0 ? new[] { "BTCUSDT", "ETHUSDT" } : ["ETHUSDT", "BTCUSDT"])
-            {
-                await producer.ProduceAsync(PlatformTopics.KlinesOneHour, symbol, Streamed(symbol, hour));
-            }
-        }
     }
 
     private static async Task PublishRowsAsync(KafkaProducer producer, IEnumerable<LiveFeatureRow> rows)

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using Platform.Activities;
 using Platform.Domain.Execution;
 using Platform.Domain.Models;
-using Platform.Kafka;
-using Platform.Storage;
 using Platform.TemporalServer.Tests;
 using Platform.TestSupport;
 using Temporalio.Client;
@@ -24,15 +22,9 @@ public sealed class LiveDecisionWorkflowTests(ServerFixture fixture)
     [Fact]
     public async Task RunAsync_WorkerGoneMidStreamThenChampionSwapped_EveryDecisionOnceAndFromTheRightVersion()
     {
-        using var kafka = KafkaCluster.StartEmbedded();
-        await kafka.EnsureTopicsAsync(PlatformTopics.All);
-        var store = new InMemoryMarketDataStore();
-        using var producer = new KafkaProducer(kafka.Connection, "test-stream");
-        using var writer = new MarketStoreWriter(kafka.Connection, store, producer);
-        using var stopWriter = new CancellationTokenSource();
-        var writing = Task.Run(() => writer.RunAsync(stopWriter.Token));
+        await using var bed = await KafkaTestBed.StartAsync();
         var registry = new TestRegistry();
-        var activities = new LiveDecisionActivities(kafka, store, registry);
+        var activities = new LiveDecisionActivities(bed.Kafka, bed.Store, registry);
         void Configure(TemporalWorkerOptions options) => options.AddWorkflow<LiveDecisionWorkflow>().AddAllActivities<ILiveDecisionActivities>(activities);
         using var second = fixture.NewWorker(out var queue, Configure);
         var firstOptions = new TemporalWorkerOptions(queue);
@@ -42,12 +34,12 @@ public sealed class LiveDecisionWorkflowTests(ServerFixture fixture)
         using var stopFirst = new CancellationTokenSource();
         var firstRun = first.ExecuteAsync(stopFirst.Token);
 
-        await PublishKlinesAsync(producer, 0, 40);
+        await bed.PublishKlinesAsync(0, 40);
         var id = $"{LiveDecisionWorkflow.IdFor("test-momentum", ModelAliases.Champion, "BTCUSDT")}-{Guid.NewGuid():N}";
         var handle = await fixture.Client.StartWorkflowAsync(
             (LiveDecisionWorkflow wf) => wf.RunAsync(new LiveDecisionWorkflow.Request("models:/test-momentum@champion", "BTCUSDT", H(20), HeartbeatTimeoutSeconds: 3, StatusReportSeconds: 1)),
             new WorkflowOptions(id, queue));
-        await WaitAsync(() => Decisions(kafka).Count == 20, "the first worker's 20 decisions");
+        await WaitAsync(() => bed.Decisions().Count == 20, "the first worker's 20 decisions");
 
         var result = await second.ExecuteAsync(async () =>
         {
@@ -60,8 +52,8 @@ public sealed class LiveDecisionWorkflowTests(ServerFixture fixture)
             await WaitAsync(() => registry.Loaded.Contains("2"), "the decision activity to load version 2");
             // The activity hands the loaded model to the service right after loading it; the next row is decided by it.
             await Task.Delay(500);
-            await PublishKlinesAsync(producer, 40, 70);
-            await WaitAsync(() => Decisions(kafka).Count >= 50, "all 50 decisions");
+            await bed.PublishKlinesAsync(40, 70);
+            await WaitAsync(() => bed.Decisions().Count >= 50, "all 50 decisions");
             await WaitForReportAsync(handle, H(69));
             var status = await handle.QueryAsync(wf => wf.Status);
             Assert.Equal("2", status.RequestedVersion);
@@ -71,12 +63,10 @@ public sealed class LiveDecisionWorkflowTests(ServerFixture fixture)
             await Histories.CheckAsync(handle, "live-decisions");
             return done;
         });
-        await stopWriter.CancelAsync();
-        await writing;
 
         Assert.Equal("test done", result.StoppedBecause);
         Assert.Equal(1, result.Swaps);
-        var decisions = Decisions(kafka);
+        var decisions = bed.Decisions();
         var expected = await ReferenceAsync(ReferenceRows(70));
         Assert.Equal(expected.Select(Comparable), decisions.Select(Comparable));
         Assert.All(decisions.Where(d => d.OpenTime < H(40)), d => Assert.Equal("1", d.ModelVersion));
@@ -94,20 +84,6 @@ public sealed class LiveDecisionWorkflowTests(ServerFixture fixture)
         loop.Swap(v2.CreateDecider(), v2.Identity);
         decided.AddRange((await loop.OnRowsAsync([.. rows.Where(r => r.OpenTime >= H(40))])).Select(d => d.Decision));
         return decided;
-    }
-
-    private static List<TradingDecision> Decisions(KafkaCluster kafka) =>
-        [.. KafkaTopicReader.ReadToEnd(kafka.Connection, PlatformTopics.Decisions).Select(r => r.Value!)];
-
-    private static async Task PublishKlinesAsync(KafkaProducer producer, int fromHour, int toHour)
-    {
-        for (var hour = fromHour; hour < toHour; hour++)
-        {
-            foreach (var symbol in new[] { "ETHUSDT", "BTCUSDT" })
-            {
-                await producer.ProduceAsync(PlatformTopics.KlinesOneHour, symbol, Streamed(symbol, hour));
-            }
-        }
     }
 
     private static async Task WaitForReportAsync(WorkflowHandle<LiveDecisionWorkflow> handle, DateTimeOffset lastRow)
