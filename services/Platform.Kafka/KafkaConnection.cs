@@ -25,6 +25,13 @@ public sealed record KafkaConnection
 
     public string? SslCaLocation { get; init; }
 
+    /// <summary>
+    /// Longest a broker holds a consumer's fetch that has nothing to return. A real broker answers as soon as records
+    /// arrive, so this only bounds idle polling; librdkafka's mock broker answers only when the wait runs out, so the
+    /// embedded connection waits 1 ms (each hop of the live path would otherwise add half the wait on average).
+    /// </summary>
+    public int FetchWaitMaxMs { get; init; } = 100;
+
     /// <summary>Replication factor for topics this platform creates; -1 = the broker's default.</summary>
     public short ReplicationFactor { get; init; } = -1;
 

@@ -53,6 +53,10 @@ public sealed class KafkaProducer : IDisposable
             CompressionType = CompressionType.Lz4,
             MessageTimeoutMs = (int)(deliveryTimeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds,
             TransactionalId = transactionalId,
+            // A transaction that starts while the broker still writes the last one's markers is told to retry
+            // (CONCURRENT_TRANSACTIONS); the default 100 ms backoff would add that to every such hour's latency.
+            RetryBackoffMs = 2,
+            RetryBackoffMaxMs = 200,
         });
         producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, error) => LastError = error)

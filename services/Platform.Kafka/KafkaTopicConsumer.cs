@@ -47,7 +47,7 @@ public sealed class KafkaTopicConsumer<TKey, TValue> : IDisposable
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.RoundRobin,
             SessionTimeoutMs = 6_000,
             HeartbeatIntervalMs = 1_000,
-            FetchWaitMaxMs = 5,
+            FetchWaitMaxMs = connection.FetchWaitMaxMs,
         });
         consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetPartitionsAssignedHandler((_, partitions) => ChangeAssignment(partitions, added: true))

@@ -27,7 +27,7 @@ public static class KafkaTopicReader
             EnableAutoCommit = false,
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnablePartitionEof = true,
-            FetchWaitMaxMs = 10,
+            FetchWaitMaxMs = connection.FetchWaitMaxMs,
         });
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         var partitions = new KafkaTopicAdmin(connection).PartitionCount(topic.Name);

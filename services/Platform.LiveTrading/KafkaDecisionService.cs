@@ -89,6 +89,7 @@ public sealed class KafkaDecisionService : IDisposable
     private readonly List<ModelSwap> swaps = [];
     private readonly Lock gate = new();
     private readonly List<ITradingModel> owned = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> committedAt = new(StringComparer.Ordinal);
     private (ITradingModel Model, string Reason)? pendingSwap;
     private KafkaTopicConsumer<string, StreamedFeatureRow>? consumer;
     private KafkaProducer? producer;
@@ -135,6 +136,9 @@ public sealed class KafkaDecisionService : IDisposable
 
     /// <summary>Bars decided by this instance (not those restored at start).</summary>
     public IReadOnlyList<DecidedBar> Decided => loop.Decided;
+
+    /// <summary>When each decision of this instance became visible on <c>decisions</c> (its transaction committed), by decision id.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> CommittedAt => committedAt;
 
     /// <summary>True once a row at or after <see cref="DecisionServiceOptions.TradeUntil"/> arrived.</summary>
     public bool ReachedUntil => loop.ReachedUntil;
@@ -333,6 +337,12 @@ public sealed class KafkaDecisionService : IDisposable
             }
 
             throw;
+        }
+
+        var committed = time.GetUtcNow();
+        foreach (var (decision, _) in decisions)
+        {
+            committedAt[decision.DecisionId] = committed;
         }
 
         if (decisions.Count > 0)

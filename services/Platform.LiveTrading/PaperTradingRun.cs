@@ -58,7 +58,7 @@ public sealed record PaperRunResult(
     int Reconnects,
     TimeSpan Elapsed)
 {
-    /// <summary>Per decided bar: from its traded kline's receipt by the stream client to its decision (waiting for other symbols included).</summary>
+    /// <summary>Per decided bar: from its traded kline's receipt by the stream client to its decision committed on <c>decisions</c> (waiting for other symbols included).</summary>
     public IReadOnlyList<TimeSpan> DecisionLatencies { get; init; } = [];
 }
 
@@ -225,7 +225,9 @@ public sealed class PaperTradingRun : IKlineStreamSink
         PaperTradingLog.Finished(logger, decisions.Decided.Count, port.Session.Trades.Count, late, stopwatch.Elapsed);
         return new PaperRunResult(result, decisions.Decided, Quality(MarketContext.SymbolsFor(spec, trading.Symbol), interval, tradeFrom, to), late, Interlocked.Read(ref deadLetters), session.Status.Reconnects, stopwatch.Elapsed)
         {
-            DecisionLatencies = [.. decisions.Decided.Where(d => tradedReceivedAt.ContainsKey(d.Decision.OpenTime)).Select(d => d.Decision.DecidedAt - tradedReceivedAt[d.Decision.OpenTime])],
+            DecisionLatencies = [.. decisions.Decided
+                .Where(d => tradedReceivedAt.ContainsKey(d.Decision.OpenTime) && decisions.CommittedAt.ContainsKey(d.Decision.DecisionId))
+                .Select(d => decisions.CommittedAt[d.Decision.DecisionId] - tradedReceivedAt[d.Decision.OpenTime])],
         };
     }
 

@@ -32,7 +32,7 @@ internal static class BenchCommands
         var from = new Option<string>("--from") { Description = "Replay start of the full-speed run (UTC)", DefaultValueFactory = _ => "2022-01-01" };
         var to = new Option<string>("--to") { Description = "Replay end of the full-speed run (UTC, exclusive)", DefaultValueFactory = _ => "2022-07-01" };
         var pacedSpeed = new Option<double>("--paced-speed") { Description = "Simulated hours per second of the paced latency run", DefaultValueFactory = _ => 20 };
-        var pacedDays = new Option<int>("--paced-days") { Description = "Days replayed by the paced latency run (from --from)", DefaultValueFactory = _ => 5 };
+        var pacedDays = new Option<int>("--paced-days") { Description = "Days replayed by the paced latency run (from --from)", DefaultValueFactory = _ => 10 };
         var command = new Command("decide", "Simulator → stream → Kafka → feature service → decision service → paper fill: decisions/s at --speed max, and kline-received → decided latency p50/p99 when paced")
         {
             kinds, from, to, pacedSpeed, pacedDays,
@@ -52,10 +52,18 @@ internal static class BenchCommands
             var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, Platform.Domain.MarketData.KlineInterval.OneHour, [.. spec.Symbols]).Data;
             var market = MarketContext.Build(data, spec, "BTCUSDT");
             var trading = new TradingOptions { Symbol = "BTCUSDT" };
+            var warmedUp = false;
             foreach (var kind in parse.GetValue(kinds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => Enum.Parse<QNetworkKind>(k, ignoreCase: true)))
             {
                 using var model = DqnModel.Untrained(new TrainingData(market, trading), new DateRange(start.AddMonths(-3), start), DqnAgentOptions.Default(kind, 42), "dqn-" + kind.ToString().ToLowerInvariant());
                 var loaded = new Platform.Models.LoadedDqnModel(model, new Platform.Domain.Models.ModelIdentity(model.Metadata.Name, null, null, "bench"));
+                if (!warmedUp)
+                {
+                    // The first run of the process pays for JIT and connection set-up: measure from the second.
+                    await PaperRunAsync(loaded, trading, start, end, Platform.Exchange.Simulator.ReplaySpeed.Max, cancellation);
+                    warmedUp = true;
+                }
+
                 var full = await PaperRunAsync(loaded, trading, start, end, Platform.Exchange.Simulator.ReplaySpeed.Max, cancellation);
                 var pacedRun = await PaperRunAsync(loaded, trading, start, start.AddDays(days), new Platform.Exchange.Simulator.ReplaySpeed(paced), cancellation);
                 var decided = full.Decisions;
