@@ -54,11 +54,12 @@ public sealed class MarketStreamWorkflowTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task RunAsync_WorkerStoppedMidStream_AnotherWorkerTakesOverAndStoreIsExact()
+    public async Task RunAsync_WorkerCutOffMidStream_AnotherWorkerTakesOverAfterHeartbeatTimeoutAndStoreIsExact()
     {
         await using var live = await LivePath.StartAsync(FaultSpec.None, hoursPerSecond: 200);
         using var second = live.NewWorker(fixture, out var queue);
-        using var first = await live.NewWorkerAsync(fixture, queue);
+        await using var cutter = new ConnectionCutter(fixture.TargetHost);
+        var first = await live.NewWorkerAsync(fixture, queue, cutter.Address);
         using var stopFirst = new CancellationTokenSource();
         var firstRun = first.ExecuteAsync(stopFirst.Token);
 
@@ -66,9 +67,9 @@ public sealed class MarketStreamWorkflowTests(ServerFixture fixture)
         await live.WaitUntilStoredAsync(100);
         var result = await second.ExecuteAsync(async () =>
         {
-            // The first worker goes away mid-stream; its attempt ends and the second worker's attempt backfills the gap.
-            await stopFirst.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => firstRun);
+            // The first worker's host is cut off mid-stream: no completion, no failure, no heartbeat reaches the server,
+            // so only the heartbeat timeout tells it; the second worker's attempt then backfills the gap.
+            cutter.Cut();
             await live.WaitUntilStoreCompleteAsync();
             await handle.SignalAsync(wf => wf.StopAsync("test done"));
             return await handle.GetResultAsync();
@@ -76,6 +77,12 @@ public sealed class MarketStreamWorkflowTests(ServerFixture fixture)
 
         Assert.Equal(Symbols, result.Symbols);
         await live.AssertStoreExactAsync();
+        // Retries are not events: the attempt number of the stream activity's last start shows the first attempt died.
+        var started = (await handle.FetchHistoryAsync()).Events.Last(e => e.ActivityTaskStartedEventAttributes is not null);
+        Assert.True(started.ActivityTaskStartedEventAttributes.Attempt >= 2, $"attempt {started.ActivityTaskStartedEventAttributes.Attempt}");
+        await stopFirst.CancelAsync();
+        // The cut-off worker cannot reach the server any more: its shutdown is abandoned, as a dead host's would be.
+        await Task.WhenAny(firstRun, Task.Delay(TimeSpan.FromSeconds(5)));
     }
 
     private static async Task WaitForReportAsync(WorkflowHandle<MarketStreamWorkflow> handle)
@@ -138,11 +145,11 @@ public sealed class MarketStreamWorkflowTests(ServerFixture fixture)
             fixture.NewWorker(out queue, Configure);
 
         /// <summary>A second worker process in miniature: its own client connection, the same task queue.</summary>
-        public async Task<TemporalWorker> NewWorkerAsync(ServerFixture fixture, string queue)
+        public async Task<TemporalWorker> NewWorkerAsync(ServerFixture fixture, string queue, string address)
         {
             var options = new TemporalWorkerOptions(queue);
             Configure(options);
-            var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(fixture.TargetHost) { Namespace = fixture.Client.Options.Namespace });
+            var client = await TemporalClient.ConnectAsync(new TemporalClientConnectOptions(address) { Namespace = fixture.Client.Options.Namespace });
             return new TemporalWorker(client, options);
         }
 
