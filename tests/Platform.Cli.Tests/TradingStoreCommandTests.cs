@@ -88,6 +88,25 @@ public sealed class TradingStoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task KillThenResume_SwitchEngagedAuditedAndLiftedOnlyByANamedPerson()
+    {
+        Assert.Equal(0, await CliTestContext.RunAsync("kill", "--reason", "exchange incident", "--by", "alice", "--data-dir", context.Directory));
+        Assert.Contains("kill switch ENGAGED by alice", output.ToString(), StringComparison.Ordinal);
+
+        Assert.Equal(2, await CliTestContext.RunAsync("resume", "--by", " ", "--reason", "all clear", "--data-dir", context.Directory));
+        await using (var store = await SqliteTradingStore.OpenAsync(context.PathOf(SqliteTradingStore.FileName)))
+        {
+            Assert.Equal((true, "alice", "exchange incident"), await store.GetKillSwitchAsync() is { } k ? (k.Engaged, k.By, k.Reason) : default);
+        }
+
+        Assert.Equal(0, await CliTestContext.RunAsync("resume", "--by", "bob", "--reason", "all clear", "--data-dir", context.Directory));
+        Assert.Equal(2, await CliTestContext.RunAsync("resume", "--by", "bob", "--reason", "again", "--data-dir", context.Directory));
+        Assert.Equal(0, await CliTestContext.RunAsync("risk", "status", "--data-dir", context.Directory));
+        Assert.Contains("kill switch: lifted by bob", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(2, await CliTestContext.RunAsync("kill", "--data-dir", context.Directory));
+    }
+
+    [Fact]
     public async Task Orders_BadMode_IsAUserError()
     {
         await SeedAsync();

@@ -15,7 +15,7 @@ namespace Platform.Cli.Commands;
 /// </summary>
 internal static class TradingStoreCommands
 {
-    public static IEnumerable<Command> Create() => [Orders(), Positions(), Risk()];
+    public static IEnumerable<Command> Create() => [Orders(), Positions(), Risk(), Kill(), Resume()];
 
     private static Option<string?> Mode() => new("--mode") { Description = "Only this mode: paper, testnet or live; default: all" };
 
@@ -126,6 +126,49 @@ internal static class TradingStoreCommands
             return 0;
         }));
         return new Command("risk", "The risk guard's state in the trading store") { status };
+    }
+
+    /// <summary>
+    /// `platform kill --reason TEXT`: engages the kill switch in the trading store, audited. Every order goes through the
+    /// risk guard, whose first rule halts on it; only `platform resume` by a named person lifts it.
+    /// </summary>
+    private static Command Kill()
+    {
+        var data = LifecycleCommands.DataDirectory();
+        var reason = new Option<string>("--reason") { Description = "Why trading stops (kept in the audit record)", Required = true };
+        var by = new Option<string>("--by") { Description = "Who stops it", DefaultValueFactory = _ => Environment.UserName };
+        var command = new Command("kill", "Engage the kill switch: no new order passes the risk guard until a person resumes trading") { reason, by, data };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            await using var store = await TradingStores.OpenAsync(PostgresConnectionString.FromEnvironment(), parse.GetValue(data)!, mustExist: false, cancellation);
+            var engaged = await new StoredKillSwitch(store).EngageAsync(parse.GetValue(by)!, parse.GetValue(reason)!, cancellation);
+            AnsiConsole.MarkupLine("kill switch [red]ENGAGED[/] " + Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"by {engaged.By} at {engaged.Time:yyyy-MM-dd HH:mm:ss}Z: {engaged.Reason} ({store.Description})")));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>`platform resume --by WHO --reason TEXT`: lifts the kill switch; a person's name and a reason are required.</summary>
+    private static Command Resume()
+    {
+        var data = LifecycleCommands.DataDirectory();
+        var by = new Option<string>("--by") { Description = "Who resumes trading (a person)", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why it is safe again", Required = true };
+        var command = new Command("resume", "Lift the kill switch (a named person and a reason, audited)") { by, reason, data };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            await using var store = await OpenAsync(parse.GetValue(data)!, cancellation);
+            var killSwitch = new StoredKillSwitch(store);
+            if (await killSwitch.GetStateAsync(cancellation) is not { Engaged: true })
+            {
+                throw new InvalidRequestException("the kill switch is not engaged: nothing to resume");
+            }
+
+            var lifted = await killSwitch.ReleaseAsync(parse.GetValue(by)!, parse.GetValue(reason)!, cancellation);
+            AnsiConsole.MarkupLine("kill switch [green]lifted[/] " + Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"by {lifted.By} at {lifted.Time:yyyy-MM-dd HH:mm:ss}Z: {lifted.Reason}")));
+            return 0;
+        }));
+        return command;
     }
 
     private static Task<SqlTradingStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken) =>
