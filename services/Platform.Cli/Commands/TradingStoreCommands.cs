@@ -130,14 +130,14 @@ internal static class TradingStoreCommands
 
     /// <summary>
     /// `platform kill --reason TEXT`: engages the kill switch in the trading store, audited. Every order goes through the
-    /// risk guard, whose first rule halts on it; only `platform resume` by a named person lifts it.
+    /// risk guard's <c>kill_switch</c> rule; only `platform resume` by a named person lifts it.
     /// </summary>
     private static Command Kill()
     {
         var data = LifecycleCommands.DataDirectory();
         var reason = new Option<string>("--reason") { Description = "Why trading stops (kept in the audit record)", Required = true };
         var by = new Option<string>("--by") { Description = "Who stops it", DefaultValueFactory = _ => Environment.UserName };
-        var command = new Command("kill", "Engage the kill switch: no new order passes the risk guard until a person resumes trading") { reason, by, data };
+        var command = new Command("kill", "Engage the kill switch (audited): the risk guard's kill_switch rule halts orders until a person resumes trading") { reason, by, data };
         command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
         {
             await using var store = await TradingStores.OpenAsync(PostgresConnectionString.FromEnvironment(), parse.GetValue(data)!, mustExist: false, cancellation);
