@@ -28,7 +28,8 @@ public sealed record KafkaConnection
     /// <summary>
     /// Longest a broker holds a consumer's fetch that has nothing to return. A real broker answers as soon as records
     /// arrive, so this only bounds idle polling; librdkafka's mock broker answers only when the wait runs out, so the
-    /// embedded connection waits 1 ms (each hop of the live path would otherwise add half the wait on average).
+    /// embedded connection waits 2 ms: each hop of the live path adds about half the wait, and an idle consumer polls
+    /// the broker once per wait (at 1 ms the idle consumers of a test run or `platform up` cost noticeable CPU).
     /// </summary>
     public int FetchWaitMaxMs { get; init; } = 100;
 

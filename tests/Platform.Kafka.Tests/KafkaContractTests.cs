@@ -4,7 +4,7 @@ namespace Platform.Kafka.Tests;
 [Collection(KafkaSuite.Name)]
 public sealed class KafkaContractTests(KafkaClusterFixture cluster)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Produce_ThenConsume_ReturnsEveryRecordInOrderPerKey()
