@@ -35,7 +35,9 @@ public sealed record SimulatorStatus(
     long RestRequests,
     long Rest429,
     long Rest418,
-    long Rest5xx);
+    long Rest5xx,
+    long HoldWaits = 0,
+    long HoldsExpired = 0);
 
 /// <summary>
 /// A simulated Binance exchange on Kestrel: replays the klines of a directory as Binance WebSocket kline streams and
@@ -81,7 +83,8 @@ public sealed class ExchangeSimulator : IAsyncDisposable
                 Interlocked.Read(ref s.Connections), Interlocked.Read(ref s.ClosedEventsReplayed), Interlocked.Read(ref s.EventsSent),
                 Interlocked.Read(ref s.Dropped), Interlocked.Read(ref s.Malformed), Interlocked.Read(ref s.Duplicated), Interlocked.Read(ref s.Reordered),
                 Interlocked.Read(ref s.Shutdowns), Interlocked.Read(ref s.SlowConsumersClosed), Interlocked.Read(ref s.RestRequests),
-                Interlocked.Read(ref s.Rest429), Interlocked.Read(ref s.Rest418), Interlocked.Read(ref s.Rest5xx));
+                Interlocked.Read(ref s.Rest429), Interlocked.Read(ref s.Rest418), Interlocked.Read(ref s.Rest5xx),
+                Interlocked.Read(ref s.HoldWaits), Interlocked.Read(ref s.HoldsExpired));
         }
     }
 
@@ -119,6 +122,7 @@ public sealed class ExchangeSimulator : IAsyncDisposable
             MarketDataEndpoints.Map(app, replay, gate, options.Trading);
             TradingEndpoints.Map(app, new SimulatedSpotExchange(options.Trading, replay), gate, options.Faults);
             StreamEndpoints.Map(app, replay, options);
+            ClockHoldEndpoints.Map(app, replay);
             ExchangeSimulator? simulator = null;
             app.MapGet("/sim/status", context => BinanceHttp.WriteJsonAsync(context.Response, JsonSerializer.Serialize(simulator!.Status, StatusJson)));
             app.MapFallback(context => BinanceHttp.WriteErrorAsync(context.Response, 404, BinanceHttp.UnknownEndpoint, $"Unknown endpoint {context.Request.Method} {context.Request.Path}."));

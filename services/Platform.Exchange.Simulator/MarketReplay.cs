@@ -57,6 +57,8 @@ internal sealed class SimulatorStats
     public long Rest429;
     public long Rest418;
     public long Rest5xx;
+    public long HoldWaits;
+    public long HoldsExpired;
 }
 
 /// <summary>
@@ -92,6 +94,22 @@ internal sealed class MarketReplay
         To = options.To ?? klines.Values.Where(k => k.Length > 0).Max(k => k[^1].OpenTime) + options.Interval.Length;
         timeline = [.. klines.Values.SelectMany(k => k).Select(k => k.OpenTime).Where(t => t >= From && t + options.Interval.Length <= To).Distinct().Order()];
         clockTicks = From.UtcTicks;
+        Holds = new ClockHolds(this, options.HoldTimeout);
+    }
+
+    /// <summary>Traders' holds on the clock: it does not pass a bar's close before they are done with the bar.</summary>
+    public ClockHolds Holds { get; }
+
+    /// <summary>The close time of the first kline of <paramref name="symbol"/> opening at or after <paramref name="from"/>; null when none.</summary>
+    public DateTimeOffset? NextClose(string symbol, DateTimeOffset from)
+    {
+        if (!klines.TryGetValue(symbol, out var series))
+        {
+            return null;
+        }
+
+        var index = LowerBound(series, from);
+        return index < series.Length ? series[index].OpenTime + Interval.Length : null;
     }
 
     public SimulatorStats Stats { get; } = new();
@@ -216,6 +234,8 @@ internal sealed class MarketReplay
                         await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                     }
                 }
+
+                await Holds.WaitAsync(clock, cancellationToken).ConfigureAwait(false);
 
                 // The clock moves before the events go out, so a client that reacts to an event finds it on REST.
                 Interlocked.Exchange(ref clockTicks, clock.UtcTicks);

@@ -71,6 +71,9 @@ public sealed class SimulatorOptions
 
     public bool LogToConsole { get; set; }
 
+    /// <summary>A clock hold not moved or renewed for this long is dropped (its holder is gone), so the replay never stalls for good.</summary>
+    public TimeSpan HoldTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The spot account, keys and matching rules of the trading endpoints.</summary>
     public Trading.SimulatorTradingOptions Trading { get; set; } = new();
 
@@ -102,9 +105,9 @@ public sealed class SimulatorOptions
             throw new InvalidRequestException("PartialUpdatesPerKline must be 0..1000; WeightLimitPerMinute and ConnectionBuffer must be positive.");
         }
 
-        if (PingInterval <= TimeSpan.Zero || PongTimeout <= TimeSpan.Zero)
+        if (PingInterval <= TimeSpan.Zero || PongTimeout <= TimeSpan.Zero || HoldTimeout <= TimeSpan.Zero)
         {
-            throw new InvalidRequestException("PingInterval and PongTimeout must be positive.");
+            throw new InvalidRequestException("PingInterval, PongTimeout and HoldTimeout must be positive.");
         }
 
         Trading.Validate();

@@ -13,6 +13,8 @@ using Platform.Domain.MarketData;
 using Platform.Domain.Models;
 using Platform.Domain.Trading;
 using Platform.Kafka;
+using Platform.Binance.Trading;
+using Platform.LiveTrading.Execution;
 
 namespace Platform.LiveTrading;
 
@@ -31,6 +33,9 @@ public sealed record PaperRunOptions
     /// <summary>After a simulator reports its replay finished, how long without a kline before the run ends short of the last bar.</summary>
     public TimeSpan FinishGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Orders to the exchange's trading API through the execution service; null: paper fills in-process at each bar's close.</summary>
+    public PaperExecution? Execution { get; init; }
+
     public void Validate()
     {
         if (Exchange is null || !Exchange.IsAbsoluteUri || Exchange.Scheme is not ("http" or "https"))
@@ -43,6 +48,12 @@ public sealed record PaperRunOptions
             throw new InvalidRequestException("The row and finish grace periods must be positive.");
         }
     }
+}
+
+/// <summary>How a paper run sends its orders: the exchange account's keys, the trading store, and the risk limits.</summary>
+public sealed record PaperExecution(BinanceCredentials Credentials, ITradingStore Store)
+{
+    public ExecutionOptions Options { get; init; } = new();
 }
 
 /// <summary>Where a paper run is, for a progress line.</summary>
@@ -58,6 +69,9 @@ public sealed record PaperRunResult(
     int Reconnects,
     TimeSpan Elapsed)
 {
+    /// <summary>What the execution service did (null when fills were in-process).</summary>
+    public ExecutionStats? Execution { get; init; }
+
     /// <summary>Per decided bar: from its traded kline's receipt by the stream client to its decision committed on <c>decisions</c> (waiting for other symbols included).</summary>
     public IReadOnlyList<TimeSpan> DecisionLatencies { get; init; } = [];
 }
@@ -105,15 +119,26 @@ public sealed class PaperTradingRun : IKlineStreamSink
         var spec = model.FeatureSpec;
         using var http = new HttpClient();
         var rest = new BinanceRestClient(http, BinanceClientOptions.ForServer(options.Exchange), loggers.CreateLogger<BinanceRestClient>());
-        var serverNow = await rest.GetServerTimeAsync(cancellationToken).ConfigureAwait(false);
-        var tradeFrom = interval.Floor(serverNow);
+        var runId = Guid.NewGuid().ToString("N")[..12];
+        SimulatorClockHold? hold = null;
+        DateTimeOffset tradeFrom;
+        if (options.Execution is not null && await SimulatorClockHold.IsSupportedAsync(http, options.Exchange, cancellationToken).ConfigureAwait(false))
+        {
+            // The replay waits at each bar's close until its order is done: market orders fill at the backtest's price.
+            hold = new SimulatorClockHold(http, options.Exchange, $"paper-{runId}");
+            tradeFrom = await hold.StartAsync(trading.Symbol, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            tradeFrom = interval.Floor(await rest.GetServerTimeAsync(cancellationToken).ConfigureAwait(false));
+        }
+
         tradedSymbol = trading.Symbol;
         if (options.Until <= tradeFrom)
         {
             throw new InvalidRequestException($"--until {options.Until:yyyy-MM-dd HH:mm} is not after the first bar to trade, {tradeFrom:yyyy-MM-dd HH:mm}.");
         }
 
-        var runId = Guid.NewGuid().ToString("N")[..12];
         await cluster.EnsureTopicsAsync([.. PlatformTopics.All, PlatformTopics.Features(spec).Definition]).ConfigureAwait(false);
         using var producer = new KafkaProducer(cluster.Connection, $"paper-{runId}-stream");
         sink = new KafkaKlineSink(producer);
@@ -128,7 +153,15 @@ public sealed class PaperTradingRun : IKlineStreamSink
             EmitFrom = tradeFrom - (interval.Length * (2 * spec.WindowLength)),
             RowGrace = options.RowGrace,
         }, loggers.CreateLogger<KafkaFeatureService>());
-        var port = new PaperPositionPort(trading);
+        using var executionPort = options.Execution is { } execution ? new ExchangeExecutionPort(
+            trading,
+            execution.Store,
+            new BinanceOrderGateway(new BinanceTradingClient(http, new BinanceTradingOptions { Mode = hold is null ? BinanceTradingMode.Testnet : BinanceTradingMode.Simulator, BaseUri = options.Exchange }, execution.Credentials, loggers.CreateLogger<BinanceTradingClient>())),
+            execution.Options with { Mode = hold is null ? TradingMode.Testnet : TradingMode.Paper },
+            hold,
+            loggers.CreateLogger<ExchangeExecutionPort>()) : null;
+        IPositionPort port = executionPort is null ? new PaperPositionPort(trading) : executionPort;
+        var account = executionPort?.Session ?? ((PaperPositionPort)port).Session;
         using var decisions = new KafkaDecisionService(cluster, model, new DecisionServiceOptions
         {
             Symbol = trading.Symbol,
@@ -199,13 +232,17 @@ public sealed class PaperTradingRun : IKlineStreamSink
                     }
                 }
 
-                progress?.Report(new PaperProgress(status.LastRow, (int)status.Decisions, port.Session.Trades.Count, Equity(port, trading), simulator?.Clock, status.LastRow < tradeFrom || status.LastRow is null));
+                progress?.Report(new PaperProgress(status.LastRow, (int)status.Decisions, account.Trades.Count, Equity(account, trading), simulator?.Clock, status.LastRow < tradeFrom || status.LastRow is null));
             }
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll([.. services, watcher]).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            if (hold is not null)
+            {
+                await hold.StopAsync(trading.Symbol, CancellationToken.None).ConfigureAwait(false);
+            }
         }
 
         foreach (var failed in services.Where(t => t.IsFaulted))
@@ -213,18 +250,19 @@ public sealed class PaperTradingRun : IKlineStreamSink
             await failed.ConfigureAwait(false);
         }
 
-        if (port.Session.Bars == 0)
+        if (account.Bars == 0)
         {
             throw new InvalidRequestException($"No {trading.Symbol} bar closed at or after {tradeFrom:yyyy-MM-dd HH:mm} UTC before the run ended; nothing was traded.");
         }
 
-        var to = options.Until ?? (DateTimeOffset.FromUnixTimeMilliseconds(port.Session.OpenTimeMs[^1]) + interval.Length);
+        var to = options.Until ?? (DateTimeOffset.FromUnixTimeMilliseconds(account.OpenTimeMs[^1]) + interval.Length);
         var label = model.Identity.Version is { } version ? $"{model.Identity.Name} v{version}" : model.Identity.Name;
-        var result = Backtester.Collect(port.Session, label, tradeFrom, to, interval.PeriodsPerYear);
+        var result = Backtester.Collect(account, label, tradeFrom, to, interval.PeriodsPerYear);
         var late = features.Stats.LateKlines;
-        PaperTradingLog.Finished(logger, decisions.Decided.Count, port.Session.Trades.Count, late, stopwatch.Elapsed);
+        PaperTradingLog.Finished(logger, decisions.Decided.Count, account.Trades.Count, late, stopwatch.Elapsed);
         return new PaperRunResult(result, decisions.Decided, Quality(MarketContext.SymbolsFor(spec, trading.Symbol), interval, tradeFrom, to), late, Interlocked.Read(ref deadLetters), session.Status.Reconnects, stopwatch.Elapsed)
         {
+            Execution = executionPort?.Stats,
             DecisionLatencies = [.. decisions.Decided
                 .Where(d => tradedReceivedAt.ContainsKey(d.Decision.OpenTime) && decisions.CommittedAt.ContainsKey(d.Decision.DecisionId))
                 .Select(d => decisions.CommittedAt[d.Decision.DecisionId] - tradedReceivedAt[d.Decision.OpenTime])],
@@ -256,9 +294,9 @@ public sealed class PaperTradingRun : IKlineStreamSink
         PaperTradingLog.DeadLetter(logger, letter.Source, letter.Reason);
     }
 
-    private static decimal Equity(PaperPositionPort port, TradingOptions trading)
+    private static decimal Equity(TradingSession session, TradingOptions trading)
     {
-        var curve = port.Session.EquityCurve;
+        var curve = session.EquityCurve;
         return curve.Length > 0 ? curve[^1] : trading.InitialCash;
     }
 

@@ -1,9 +1,11 @@
+using Platform.Binance.Trading;
 using Platform.Domain;
 using Platform.Domain.Backtesting;
 using Platform.Domain.Features;
 using Platform.Domain.MarketData;
 using Platform.Domain.Trading;
 using Platform.Exchange.Simulator;
+using Platform.Exchange.Simulator.Trading;
 using Platform.Learning.Agents;
 using Platform.Learning.Networks;
 using Platform.MarketData;
@@ -30,7 +32,7 @@ public sealed class PaperCommandTests : IDisposable
         var paperOut = context.PathOf("paper");
         var backtestOut = context.PathOf("backtest");
 
-        var (paper, _, paperErrors) = await CliTestContext.RunCapturedAsync("paper", "--model", path, "--symbol", "BTCUSDT", "--from", "2022-11-01", "--to", "2022-12-01", "--fee", "0.001", "--out", paperOut);
+        var (paper, _, paperErrors) = await CliTestContext.RunCapturedAsync("paper", "--model", path, "--symbol", "BTCUSDT", "--from", "2022-11-01", "--to", "2022-12-01", "--fee", "0.001", "--data-dir", context.PathOf("state"), "--out", paperOut);
         var backtest = await CliTestContext.RunAsync("backtest", "--policy", "model", "--model", path, "--symbol", "BTCUSDT", "--from", "2022-11-01", "--to", "2022-12-01", "--fee", "0.001", "--out", backtestOut);
 
         Assert.True(paper == 0, paperErrors);
@@ -60,9 +62,23 @@ public sealed class PaperCommandTests : IDisposable
             Speed = ReplaySpeed.Max,
             Port = 0,
             Faults = FaultSpec.Parse("drop=2000,duplicate=300,outoforder=500,malformed=900"),
+            Trading = new SimulatorTradingOptions { ApiKey = "paper-test-key", ApiSecret = "paper-test-secret" },
         });
+        var secrets = context.PathOf("binance.env");
+        File.WriteAllText(secrets, "BINANCE_API_KEY=paper-test-key\nBINANCE_API_SECRET=paper-test-secret\n");
 
-        var (paper, _, errors) = await CliTestContext.RunCapturedAsync("paper", "--model", path, "--exchange", simulator.BaseAddress.ToString(), "--out", context.PathOf("paper"));
+        int paper;
+        string errors;
+        Environment.SetEnvironmentVariable(BinanceCredentials.SecretsFileVariable, secrets);
+        try
+        {
+            (paper, _, errors) = await CliTestContext.RunCapturedAsync("paper", "--model", path, "--exchange", simulator.BaseAddress.ToString(), "--data-dir", context.PathOf("state"), "--out", context.PathOf("paper"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(BinanceCredentials.SecretsFileVariable, null);
+        }
+
         var backtest = await CliTestContext.RunAsync("backtest", "--policy", "model", "--model", path, "--from", "2022-11-01", "--to", "2022-12-01", "--out", context.PathOf("backtest"));
 
         Assert.True(paper == 0, errors);

@@ -168,11 +168,28 @@ public sealed class BinanceTradingClient
             Decimal(root.GetProperty("commissionRates"), "taker"),
             [.. root.GetProperty("balances").EnumerateArray().Select(b => new AssetBalance(b.GetProperty("asset").GetString()!, Decimal(b, "free"), Decimal(b, "locked")))]), cancellationToken);
 
-    /// <summary><c>GET /api/v3/myTrades</c>: the account's fills on the symbol, oldest first.</summary>
-    public Task<IReadOnlyList<BinanceTrade>> GetMyTradesAsync(string symbol, int limit = 500, CancellationToken cancellationToken = default)
+    /// <summary><c>GET /api/v3/ticker/price</c>: the symbol's last traded price.</summary>
+    public Task<decimal> GetLastPriceAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return SendAsync<IReadOnlyList<BinanceTrade>>(HttpMethod.Get, "api/v3/myTrades", [("symbol", symbol.ToUpperInvariant()), ("limit", limit.ToString(CultureInfo.InvariantCulture))], signed: true, write: null, root =>
+        return SendAsync(HttpMethod.Get, "api/v3/ticker/price", [("symbol", symbol.ToUpperInvariant())], signed: false, write: null, root => Decimal(root, "price"), cancellationToken);
+    }
+
+    /// <summary><c>GET /api/v3/myTrades</c>: the account's fills on the symbol, oldest first.</summary>
+    public Task<IReadOnlyList<BinanceTrade>> GetMyTradesAsync(string symbol, int limit = 500, CancellationToken cancellationToken = default) =>
+        GetMyTradesAsync(symbol, limit, orderId: null, cancellationToken);
+
+    /// <summary><c>GET /api/v3/myTrades</c> of one order (<paramref name="orderId"/>), or of the symbol when null.</summary>
+    public Task<IReadOnlyList<BinanceTrade>> GetMyTradesAsync(string symbol, int limit, long? orderId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        List<(string, string)> parameters = [("symbol", symbol.ToUpperInvariant()), ("limit", limit.ToString(CultureInfo.InvariantCulture))];
+        if (orderId is { } id)
+        {
+            parameters.Add(("orderId", id.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return SendAsync<IReadOnlyList<BinanceTrade>>(HttpMethod.Get, "api/v3/myTrades", parameters, signed: true, write: null, root =>
             [.. root.EnumerateArray().Select(t => new BinanceTrade(
                 t.GetProperty("symbol").GetString()!, t.GetProperty("id").GetInt64(), t.GetProperty("orderId").GetInt64(), Decimal(t, "price"), Decimal(t, "qty"), Decimal(t, "quoteQty"),
                 Decimal(t, "commission"), t.GetProperty("commissionAsset").GetString()!, DateTimeOffset.FromUnixTimeMilliseconds(t.GetProperty("time").GetInt64()),

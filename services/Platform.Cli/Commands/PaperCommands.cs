@@ -1,13 +1,19 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using Platform.Binance.Trading;
 using Platform.Domain;
 using Platform.Domain.Execution;
 using Platform.Domain.Models;
 using Platform.Domain.Trading;
 using Platform.Exchange.Simulator;
+using Platform.Exchange.Simulator.Trading;
 using Platform.Kafka;
 using Platform.Storage;
+using Platform.Storage.Postgres;
+using Platform.Storage.Trading;
+using Platform.Worker;
 using Platform.LiveTrading;
 using Platform.Reporting;
 using Spectre.Console;
@@ -32,10 +38,11 @@ internal static class PaperCommands
         var to = new Option<string?>("--to") { Description = "In-process simulator: replay up to this UTC time (default: the data's end)" };
         var speed = new Option<string>("--speed") { Description = "In-process simulator: hours per second, 'realtime' or 'max'", DefaultValueFactory = _ => "max" };
         var grace = new Option<double>("--row-grace") { Description = "Seconds a closed bar waits for the other symbols' klines of its hour", DefaultValueFactory = _ => 10 };
+        var dataDir = new Option<string>("--data-dir") { Description = "Where the run keeps its trading store (intents, orders, fills, positions, risk events): with --exchange, trading.db here (or PLATFORM_POSTGRES); with the in-process simulator, a new runs/<time>/trading.db per run", DefaultValueFactory = _ => Path.Combine(".platform", "paper") };
         var trading = new TradingOptionSet();
-        var command = new Command("paper", "Paper-trade a model on live market data (stream → features → decisions → paper fills) and write the backtest's report plus decisions.csv")
+        var command = new Command("paper", "Paper-trade a model on live market data through the exchange's order API (stream → features → decisions → risk guard → orders → fills) and write the backtest's report plus decisions.csv")
         {
-            exchange, model, symbol, until, output, data, from, to, speed, grace,
+            exchange, model, symbol, until, output, data, from, to, speed, grace, dataDir,
         };
         trading.AddTo(command);
         command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
@@ -68,6 +75,13 @@ internal static class PaperCommands
                 Until = CommonOptions.ParseTime(parse.GetValue(until), "--until"),
                 RowGrace = TimeSpan.FromSeconds(rowGrace),
             };
+            // The in-process simulator's account is new each run, with keys of its own; another exchange needs the account's keys.
+            var (credentials, simulatorSecret) = exchangeUri is null ? RunKeys() : (BinanceCredentials.FromEnvironment()
+                ?? throw new InvalidRequestException($"--exchange: orders need the exchange account's API key: set {BinanceCredentials.ApiKeyVariable} and {BinanceCredentials.ApiSecretVariable} (or {BinanceCredentials.PrivateKeyFileVariable}), or {BinanceCredentials.SecretsFileVariable}"), "");
+            var storeDirectory = exchangeUri is null
+                ? Path.Combine(parse.GetValue(dataDir)!, "runs", DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6])
+                : parse.GetValue(dataDir)!;
+            Directory.CreateDirectory(storeDirectory);
             await using var simulator = exchangeUri is null
                 ? await ExchangeSimulator.StartAsync(
                     new SimulatorOptions
@@ -77,6 +91,14 @@ internal static class PaperCommands
                         To = CommonOptions.ParseTime(parse.GetValue(to), "--to"),
                         Speed = ReplaySpeed.Parse(parse.GetValue(speed)!),
                         Port = 0,
+                        Trading = new SimulatorTradingOptions
+                        {
+                            ApiKey = credentials.ApiKey,
+                            ApiSecret = simulatorSecret,
+                            Balances = new Dictionary<string, decimal>(StringComparer.Ordinal) { [SymbolAssets.Split(tradedSymbol).Quote] = options.InitialCash },
+                            FeeRate = options.FeeRate,
+                            SlippageBps = options.SlippageBps,
+                        },
                     },
                     cancellation)
                 : null;
@@ -86,7 +108,17 @@ internal static class PaperCommands
                 AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Simulated exchange on [blue]{simulator.BaseAddress}[/]: replay {simulator.Status.From:u} .. {simulator.Status.To:u} at {simulator.Status.Speed}");
             }
 
+            await using var store = exchangeUri is null
+                ? await SqliteTradingStore.OpenAsync(TradingStores.EmbeddedPath(storeDirectory), cancellation)
+                : await TradingStores.OpenAsync(PostgresConnectionString.FromEnvironment(), storeDirectory, cancellationToken: cancellation);
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Trading store: [blue]{store.Description}[/]");
+            paperOptions = paperOptions with { Execution = new PaperExecution(credentials, store) };
             var result = await RunWithProgressAsync(loaded, options, paperOptions, cancellation);
+            if (result.Execution is { } execution)
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"execution: {execution.OrdersSent} orders sent, {execution.Fills} fills, {execution.RiskRejections} risk rejections, {execution.ExchangeRejections} exchange rejections, {execution.StatusUnknown} unknown (resolved by client order id), {execution.Reconciliations} reconciliations{(execution.Halted is { } why ? ", HALTED: " + why : "")}");
+            }
+
             BacktestReport.Write(result.Result, options, result.DataQuality, directory);
             File.WriteAllText(Path.Combine(directory, "decisions.csv"), DecisionsCsv(result.Decisions));
             BacktestCommands.PrintMetrics([result.Result]);
@@ -95,6 +127,13 @@ internal static class PaperCommands
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>A key and its secret for one run's in-process simulator account.</summary>
+    private static (BinanceCredentials Credentials, string Secret) RunKeys()
+    {
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        return (BinanceCredentials.Hmac("paper-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), secret), secret);
     }
 
     private static async Task<PaperRunResult> RunWithProgressAsync(ITradingModel model, TradingOptions options, PaperRunOptions paper, CancellationToken cancellation)

@@ -45,7 +45,7 @@ public sealed class PaperPositionPort : IPositionPort
             var outcome = new DecisionOutcome(
                 decision.DecisionId,
                 step.Trade,
-                step.Trade is null && decision.Action != TradeAction.Hold ? NothingToDo(decision.Action) : null);
+                step.Trade is null && decision.Action != TradeAction.Hold ? Session.NoOrderReason(decision.Action) : null);
             outcomes[decision.DecisionId] = outcome;
             return Task.FromResult(outcome);
         }
@@ -61,10 +61,6 @@ public sealed class PaperPositionPort : IPositionPort
             await ExecuteAsync(decision, close, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private string NothingToDo(TradeAction action) => action == TradeAction.Buy
-        ? $"already holding {Session.Account.OpenLots} of {Session.Options.MaxLots} lot(s), or too little cash"
-        : "no open lot to sell";
 
     private void CheckSymbol(string symbol)
     {

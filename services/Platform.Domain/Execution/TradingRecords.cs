@@ -33,7 +33,8 @@ public sealed record TradingDecision(
 
 /// <summary>
 /// Life of an order intent: created (stored before anything is sent) → sent → acknowledged / filled / rejected /
-/// unknown (a 5XX or timeout after sending) → reconciled (the exchange was asked what became of it).
+/// unknown (a 5XX or timeout after sending) → reconciled (the exchange was asked what became of it), or sent again
+/// when the exchange says it never received it.
 /// </summary>
 public enum IntentStatus
 {
@@ -81,6 +82,9 @@ public static class IntentLifecycle
         (IntentStatus.Sent, IntentStatus.Acknowledged or IntentStatus.Filled or IntentStatus.Rejected or IntentStatus.Unknown) => true,
         (IntentStatus.Acknowledged, IntentStatus.Filled or IntentStatus.Rejected or IntentStatus.Unknown) => true,
         (IntentStatus.Unknown, IntentStatus.Reconciled) => true,
+
+        // Resent under the same client order id, only after the exchange said it never received the first.
+        (IntentStatus.Unknown, IntentStatus.Sent) => true,
         _ => false,
     };
 }

@@ -61,6 +61,49 @@ public sealed class TradingSession
     /// <summary>Acts at the close of the bar that opened at <paramref name="openTime"/> and records the bar.</summary>
     public SessionStep Close(DateTimeOffset openTime, decimal closePrice, TradeAction action)
     {
+        CheckBar(openTime, closePrice);
+        var fill = Size(action, closePrice) is { } order ? Fills.Execute(order, openTime, closePrice) : null;
+        return Book(openTime, closePrice, fill);
+    }
+
+    /// <summary>The order an action means for the account as it stands, at a bar's close (null: no order).</summary>
+    public SizedOrder? Size(TradeAction action, decimal closePrice) => OrderSizing.For(action, Account, closePrice, Fills);
+
+    /// <summary>
+    /// Records the bar that opened at <paramref name="openTime"/> with the fill a venue reported for its order (null:
+    /// none). <see cref="Close"/> is this with the session's own fill model; an exchange-backed session books the fills
+    /// the exchange reports, in the same account.
+    /// </summary>
+    public SessionStep Book(DateTimeOffset openTime, decimal closePrice, Fill? fill)
+    {
+        CheckBar(openTime, closePrice);
+        var before = Account.Equity(closePrice);
+        Trade? trade = null;
+        if (fill is not null)
+        {
+            trade = Account.Apply(fill);
+            trades.Add(trade);
+        }
+
+        var after = Account.Equity(closePrice);
+        openTimeMs.Add(openTime.ToUnixTimeMilliseconds());
+        price.Add(closePrice);
+        equity.Add(after);
+        cash.Add(Account.Cash);
+        position.Add(Account.Quantity);
+        return new SessionStep(trade, before, after);
+    }
+
+    /// <summary>Why an action that is not a hold gives no order for the account as it stands.</summary>
+    public string NoOrderReason(TradeAction action) => action == TradeAction.Buy
+        ? $"already holding {Account.OpenLots} of {Options.MaxLots} lot(s), or too little cash"
+        : "no open lot to sell";
+
+    /// <summary>The open time of the last bar recorded, or null before the first.</summary>
+    public DateTimeOffset? LastBar => openTimeMs.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(openTimeMs[^1]) : null;
+
+    private void CheckBar(DateTimeOffset openTime, decimal closePrice)
+    {
         var openMs = openTime.ToUnixTimeMilliseconds();
         if (openTimeMs.Count > 0 && openMs <= openTimeMs[^1])
         {
@@ -71,22 +114,6 @@ public sealed class TradingSession
         {
             throw new ArgumentOutOfRangeException(nameof(closePrice), closePrice, "A bar's close must be positive.");
         }
-
-        var before = Account.Equity(closePrice);
-        Trade? trade = null;
-        if (OrderSizing.For(action, Account, closePrice, Fills) is { } order)
-        {
-            trade = Account.Apply(Fills.Execute(order, openTime, closePrice));
-            trades.Add(trade);
-        }
-
-        var after = Account.Equity(closePrice);
-        openTimeMs.Add(openMs);
-        price.Add(closePrice);
-        equity.Add(after);
-        cash.Add(Account.Cash);
-        position.Add(Account.Quantity);
-        return new SessionStep(trade, before, after);
     }
 
     /// <summary>Starts over: a fresh account and an empty record.</summary>

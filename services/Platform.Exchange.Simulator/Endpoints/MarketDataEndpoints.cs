@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Platform.Binance.Trading;
 using Platform.Exchange.Simulator.Trading;
 
 namespace Platform.Exchange.Simulator.Endpoints;
@@ -67,7 +68,7 @@ internal static class MarketDataEndpoints
             exchangeFilters = Array.Empty<object>(),
             symbols = symbols.Select(s =>
             {
-                var (baseAsset, quote) = MarketDataAssets.Split(s);
+                var (baseAsset, quote) = SymbolAssets.Split(s);
                 return new
                 {
                     symbol = s,

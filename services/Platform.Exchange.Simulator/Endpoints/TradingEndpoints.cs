@@ -34,6 +34,20 @@ internal static partial class TradingEndpoints
         app.MapGet("/api/v3/allOrders", context => gate.RunAsync(context, 20, () => SignedAsync(context, security, p => OrdersAsync(context, p, exchange, openOnly: false))));
         app.MapGet("/api/v3/myTrades", context => gate.RunAsync(context, 20, () => SignedAsync(context, security, p => TradesAsync(context, p, exchange))));
         app.MapGet("/api/v3/account", context => gate.RunAsync(context, 20, () => SignedAsync(context, security, p => AccountAsync(context, exchange))));
+        app.MapGet("/api/v3/ticker/price", context => gate.RunAsync(context, 2, () => TickerPriceAsync(context, exchange)));
+    }
+
+    private static Task TickerPriceAsync(HttpContext context, SimulatedSpotExchange exchange)
+    {
+        var symbol = context.Request.Query["symbol"].ToString().ToUpperInvariant();
+        if (symbol.Length == 0)
+        {
+            return Write(context.Response, new ExchangeError(400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."));
+        }
+
+        return exchange.LastPrice(symbol) is { } price
+            ? BinanceHttp.WriteJsonAsync(context.Response, JsonSerializer.Serialize(new Dictionary<string, string> { ["symbol"] = symbol, ["price"] = Text(price) }))
+            : Write(context.Response, new ExchangeError(400, -1121, "Invalid symbol."));
     }
 
     /// <summary>Reads the parameters (query wins over body, as on Binance), checks key, timestamp and signature, then runs <paramref name="handler"/>.</summary>
@@ -300,8 +314,19 @@ internal static partial class TradingEndpoints
             return Write(context.Response, new ExchangeError(400, BinanceHttp.MandatoryParameter, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."));
         }
 
+        long? orderId = null;
+        if (p.GetValueOrDefault("orderId") is { Length: > 0 } idText)
+        {
+            if (!long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                return Write(context.Response, new ExchangeError(400, -1100, "Illegal characters found in parameter 'orderId'; legal range is '^[0-9]{1,20}$'."));
+            }
+
+            orderId = id;
+        }
+
         var micro = BinanceHttp.WantsMicroseconds(context.Request);
-        var trades = exchange.Trades(symbol).TakeLast(Limit(p) ?? 500).Select(t => new Dictionary<string, object>
+        var trades = exchange.Trades(symbol).Where(t => orderId is null || t.Order.OrderId == orderId).TakeLast(Limit(p) ?? 500).Select(t => new Dictionary<string, object>
         {
             ["symbol"] = symbol,
             ["id"] = t.Fill.TradeId,

@@ -136,7 +136,7 @@ internal sealed class SimulatedSpotExchange
                 return (null, new ExchangeError(400, -1013, "Filter failure: " + failure));
             }
 
-            var (baseAsset, quoteAsset) = MarketDataAssets.Split(symbol);
+            var (baseAsset, quoteAsset) = SymbolAssets.Split(symbol);
             var slipped = ExpectedFillPrice(side, last);
             var marketable = type == OrderType.Market || (side == OrderSide.Buy ? price >= last : price <= last);
             var fillPrice = type == OrderType.Market ? slipped
@@ -298,7 +298,7 @@ internal sealed class SimulatedSpotExchange
 
     private void Fill(SimulatedOrder order, decimal price, DateTimeOffset time, bool maker)
     {
-        var (baseAsset, quoteAsset) = MarketDataAssets.Split(order.Symbol);
+        var (baseAsset, quoteAsset) = SymbolAssets.Split(order.Symbol);
         var notional = order.Quantity * price;
         var fee = TradingFees.On(notional, options.FeeRate);
         if (order.Side == OrderSide.Buy)
@@ -323,7 +323,7 @@ internal sealed class SimulatedSpotExchange
     {
         if (order.LockedAmount > 0)
         {
-            var (baseAsset, quoteAsset) = MarketDataAssets.Split(order.Symbol);
+            var (baseAsset, quoteAsset) = SymbolAssets.Split(order.Symbol);
             Move(order.Side == OrderSide.Buy ? quoteAsset : baseAsset, order.LockedAmount, -order.LockedAmount);
             order.LockedAmount = 0;
         }
@@ -335,17 +335,5 @@ internal sealed class SimulatedSpotExchange
     {
         var (f, l) = balances.GetValueOrDefault(asset);
         balances[asset] = (f + free, l + locked);
-    }
-}
-
-/// <summary>Base and quote asset of a symbol, as the simulator's exchangeInfo names them.</summary>
-internal static class MarketDataAssets
-{
-    private static readonly string[] QuoteAssets = ["USDT", "FDUSD", "USDC", "BUSD", "TUSD", "BTC", "ETH", "BNB", "EUR", "TRY"];
-
-    public static (string Base, string Quote) Split(string symbol)
-    {
-        var quote = QuoteAssets.FirstOrDefault(q => symbol.EndsWith(q, StringComparison.Ordinal) && symbol.Length > q.Length) ?? symbol[^4..];
-        return (symbol[..^quote.Length], quote);
     }
 }
