@@ -27,7 +27,7 @@ public sealed class EmbeddedKafkaCluster : IDisposable
 
     public int BrokerCount { get; }
 
-    public KafkaConnection Connection => new() { BootstrapServers = BootstrapServers, FetchWaitMaxMs = 2 };
+    public KafkaConnection Connection => new() { BootstrapServers = BootstrapServers, FetchWaitMaxMs = 2, SessionTimeoutMs = 3_000 };
 
     /// <summary>Starts a mock cluster of <paramref name="brokerCount"/> brokers and creates <paramref name="topics"/>.</summary>
     public static EmbeddedKafkaCluster Start(int brokerCount = 1, IEnumerable<KafkaTopicDefinition>? topics = null)

@@ -33,6 +33,13 @@ public sealed record KafkaConnection
     /// </summary>
     public int FetchWaitMaxMs { get; init; } = 100;
 
+    /// <summary>
+    /// Consumer group session timeout (heartbeats every sixth of it). Real brokers accept 6 s at least and finish a join
+    /// once every known member rejoined; the mock broker always waits most of the session timeout for members to join, so
+    /// a restarted service's first assignment takes that long: the embedded connection uses 3 s.
+    /// </summary>
+    public int SessionTimeoutMs { get; init; } = 6_000;
+
     /// <summary>Replication factor for topics this platform creates; -1 = the broker's default.</summary>
     public short ReplicationFactor { get; init; } = -1;
 

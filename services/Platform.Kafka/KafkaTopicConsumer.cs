@@ -45,8 +45,8 @@ public sealed class KafkaTopicConsumer<TKey, TValue> : IDisposable
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.RoundRobin,
-            SessionTimeoutMs = 6_000,
-            HeartbeatIntervalMs = 1_000,
+            SessionTimeoutMs = connection.SessionTimeoutMs,
+            HeartbeatIntervalMs = Math.Max(100, connection.SessionTimeoutMs / 6),
             FetchWaitMaxMs = connection.FetchWaitMaxMs,
         });
         consumer = new ConsumerBuilder<byte[], byte[]>(config)

@@ -33,6 +33,9 @@ public sealed record PaperRunOptions
     /// <summary>After a simulator reports its replay finished, how long without a kline before the run ends short of the last bar.</summary>
     public TimeSpan FinishGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>With the execution service: how many times a failed decision and execution service is replaced before the run fails.</summary>
+    public int MaxRestarts { get; init; } = 100;
+
     /// <summary>Orders to the exchange's trading API through the execution service; null: paper fills in-process at each bar's close.</summary>
     public PaperExecution? Execution { get; init; }
 
@@ -47,6 +50,11 @@ public sealed record PaperRunOptions
         {
             throw new InvalidRequestException("The row and finish grace periods must be positive.");
         }
+
+        if (MaxRestarts < 0 || Execution?.RequestTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidRequestException("The restart budget cannot be negative and the exchange request timeout must be positive.");
+        }
     }
 }
 
@@ -54,6 +62,9 @@ public sealed record PaperRunOptions
 public sealed record PaperExecution(BinanceCredentials Credentials, ITradingStore Store)
 {
     public ExecutionOptions Options { get; init; } = new();
+
+    /// <summary>Longest wait for the exchange's answer to a request (an order without one has an unknown status).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Where a paper run is, for a progress line.</summary>
@@ -71,6 +82,9 @@ public sealed record PaperRunResult(
 {
     /// <summary>What the execution service did (null when fills were in-process).</summary>
     public ExecutionStats? Execution { get; init; }
+
+    /// <summary>Times a failed decision and execution service was replaced by a new one.</summary>
+    public int Restarts { get; init; }
 
     /// <summary>Per decided bar: from its traded kline's receipt by the stream client to its decision committed on <c>decisions</c> (waiting for other symbols included).</summary>
     public IReadOnlyList<TimeSpan> DecisionLatencies { get; init; } = [];
@@ -97,6 +111,7 @@ public sealed class PaperTradingRun : IKlineStreamSink
     private readonly ILogger logger;
     private KafkaKlineSink? sink;
     private string tradedSymbol = "";
+    private readonly List<ExecutionStats> executionStats = [];
     private long deadLetters;
 
     public PaperTradingRun(KafkaCluster cluster, IMarketDataStore store, ILoggerFactory? loggerFactory = null)
@@ -153,23 +168,38 @@ public sealed class PaperTradingRun : IKlineStreamSink
             EmitFrom = tradeFrom - (interval.Length * (2 * spec.WindowLength)),
             RowGrace = options.RowGrace,
         }, loggers.CreateLogger<KafkaFeatureService>());
-        using var executionPort = options.Execution is { } execution ? new ExchangeExecutionPort(
-            trading,
-            execution.Store,
-            new BinanceOrderGateway(new BinanceTradingClient(http, new BinanceTradingOptions { Mode = hold is null ? BinanceTradingMode.Testnet : BinanceTradingMode.Simulator, BaseUri = options.Exchange }, execution.Credentials, loggers.CreateLogger<BinanceTradingClient>())),
-            execution.Options with { Mode = hold is null ? TradingMode.Testnet : TradingMode.Paper },
-            hold,
-            loggers.CreateLogger<ExchangeExecutionPort>()) : null;
-        IPositionPort port = executionPort is null ? new PaperPositionPort(trading) : executionPort;
-        var account = executionPort?.Session ?? ((PaperPositionPort)port).Session;
-        using var decisions = new KafkaDecisionService(cluster, model, new DecisionServiceOptions
+        var gateway = options.Execution is { } execution
+            ? new BinanceOrderGateway(new BinanceTradingClient(http, new BinanceTradingOptions { Mode = hold is null ? BinanceTradingMode.Testnet : BinanceTradingMode.Simulator, BaseUri = options.Exchange, RequestTimeout = execution.RequestTimeout }, execution.Credentials, loggers.CreateLogger<BinanceTradingClient>()))
+            : null;
+        var decisionOptions = new DecisionServiceOptions
         {
             Symbol = trading.Symbol,
             TradeFrom = tradeFrom,
             TradeUntil = options.Until,
             GroupId = $"paper-{runId}-decisions",
             RestorePosition = false,
-        }, port, logger: loggers.CreateLogger<KafkaDecisionService>());
+        };
+
+        // The decision service with its position port. With the execution service a failed instance is replaced by a new
+        // one, as a restarted worker would be: it rebuilds from the topics and the trading store and reconciles.
+        DecisionStage Stage(bool restore)
+        {
+            ExchangeExecutionPort? executionPort = options.Execution is { } execution ? new ExchangeExecutionPort(
+                trading,
+                execution.Store,
+                gateway!,
+                execution.Options with { Mode = hold is null ? TradingMode.Testnet : TradingMode.Paper },
+                hold,
+                loggers.CreateLogger<ExchangeExecutionPort>()) : null;
+            IPositionPort port = executionPort is null ? new PaperPositionPort(trading) : executionPort;
+            var service = new KafkaDecisionService(cluster, model, decisionOptions with { RestorePosition = restore }, port, logger: loggers.CreateLogger<KafkaDecisionService>());
+            return new DecisionStage(service, executionPort, executionPort?.Session ?? ((PaperPositionPort)port).Session);
+        }
+
+        var stage = Stage(restore: false);
+        var decided = new Dictionary<string, DecidedBar>(StringComparer.Ordinal);
+        var committedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var restarts = 0;
         var session = new BinanceKlineStreamSession(
             rest,
             new BinanceStreamOptions
@@ -186,13 +216,13 @@ public sealed class PaperTradingRun : IKlineStreamSink
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await features.StartAsync(stop.Token).ConfigureAwait(false);
-        await decisions.StartAsync(stop.Token).ConfigureAwait(false);
+        await stage.Service.StartAsync(stop.Token).ConfigureAwait(false);
         Task[] services =
         [
             session.RunAsync(stop.Token),
             Task.Run(() => writer.RunAsync(stop.Token), CancellationToken.None),
             Task.Run(() => features.RunAsync(stop.Token), CancellationToken.None),
-            Task.Run(() => decisions.RunAsync(stop.Token), CancellationToken.None),
+            Task.Run(() => stage.Service.RunAsync(stop.Token), CancellationToken.None),
         ];
         var watcher = WatchSimulatorAsync(http, options.Exchange, stop.Token);
         SimulatorState? simulator = null;
@@ -200,12 +230,24 @@ public sealed class PaperTradingRun : IKlineStreamSink
         var lastSeen = (Klines: 0L, Row: (DateTimeOffset?)null);
         try
         {
-            while (!decisions.ReachedUntil && !cancellationToken.IsCancellationRequested)
+            while (!stage.Service.ReachedUntil && !cancellationToken.IsCancellationRequested)
             {
+                if (services[3].IsFaulted && stage.Execution is not null && restarts < options.MaxRestarts && !stop.IsCancellationRequested)
+                {
+                    restarts++;
+                    PaperTradingLog.Restarting(logger, restarts, services[3].Exception!.GetBaseException().Message);
+                    Collect(stage, decided, committedAt);
+                    stage.Dispose();
+                    stage = Stage(restore: true);
+                    var restarted = stage.Service;
+                    services[3] = Task.Run(() => restarted.RunAsync(stop.Token), CancellationToken.None);
+                    continue;
+                }
+
                 if (services.FirstOrDefault(t => t.IsCompleted) is { } stopped)
                 {
                     await stopped.ConfigureAwait(false);
-                    if (decisions.ReachedUntil)
+                    if (stage.Service.ReachedUntil)
                     {
                         break;
                     }
@@ -214,7 +256,7 @@ public sealed class PaperTradingRun : IKlineStreamSink
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-                var status = decisions.Status;
+                var status = stage.Service.Status;
                 var now = (writer.Stats.Records, status.LastRow);
                 simulator = watcher.IsCompletedSuccessfully ? watcher.Result : simulator;
                 if (now != lastSeen)
@@ -232,7 +274,7 @@ public sealed class PaperTradingRun : IKlineStreamSink
                     }
                 }
 
-                progress?.Report(new PaperProgress(status.LastRow, (int)status.Decisions, account.Trades.Count, Equity(account, trading), simulator?.Clock, status.LastRow < tradeFrom || status.LastRow is null));
+                progress?.Report(new PaperProgress(status.LastRow, (int)status.Decisions, stage.Account.Trades.Count, Equity(stage.Account, trading), simulator?.Clock, status.LastRow < tradeFrom || status.LastRow is null));
             }
         }
         finally
@@ -245,28 +287,68 @@ public sealed class PaperTradingRun : IKlineStreamSink
             }
         }
 
-        foreach (var failed in services.Where(t => t.IsFaulted))
+        try
         {
-            await failed.ConfigureAwait(false);
+            foreach (var failed in services.Where(t => t.IsFaulted))
+            {
+                await failed.ConfigureAwait(false);
+            }
+
+            Collect(stage, decided, committedAt);
+            var account = stage.Account;
+            if (account.Bars == 0)
+            {
+                throw new InvalidRequestException($"No {trading.Symbol} bar closed at or after {tradeFrom:yyyy-MM-dd HH:mm} UTC before the run ended; nothing was traded.");
+            }
+
+            var to = options.Until ?? (DateTimeOffset.FromUnixTimeMilliseconds(account.OpenTimeMs[^1]) + interval.Length);
+            var label = model.Identity.Version is { } version ? $"{model.Identity.Name} v{version}" : model.Identity.Name;
+            var result = Backtester.Collect(account, label, tradeFrom, to, interval.PeriodsPerYear);
+            var late = features.Stats.LateKlines;
+            var bars = decided.Values.OrderBy(d => d.Decision.OpenTime).ToList();
+            PaperTradingLog.Finished(logger, bars.Count, account.Trades.Count, late, stopwatch.Elapsed);
+            return new PaperRunResult(result, bars, Quality(MarketContext.SymbolsFor(spec, trading.Symbol), interval, tradeFrom, to), late, Interlocked.Read(ref deadLetters), session.Status.Reconnects, stopwatch.Elapsed)
+            {
+                Execution = executionStats.Count > 0 ? ExecutionStats.Sum(executionStats) : null,
+                Restarts = restarts,
+                DecisionLatencies = [.. bars
+                    .Where(d => tradedReceivedAt.ContainsKey(d.Decision.OpenTime) && committedAt.ContainsKey(d.Decision.DecisionId))
+                    .Select(d => committedAt[d.Decision.DecisionId] - tradedReceivedAt[d.Decision.OpenTime])],
+            };
+        }
+        finally
+        {
+            stage.Dispose();
+        }
+    }
+
+    /// <summary>What a decision stage decided and committed; a later stage's record of a bar replaces an earlier one's.</summary>
+    private void Collect(DecisionStage stage, Dictionary<string, DecidedBar> decided, Dictionary<string, DateTimeOffset> committedAt)
+    {
+        foreach (var bar in stage.Service.Decided)
+        {
+            decided[bar.Decision.DecisionId] = bar;
         }
 
-        if (account.Bars == 0)
+        foreach (var (id, at) in stage.Service.CommittedAt)
         {
-            throw new InvalidRequestException($"No {trading.Symbol} bar closed at or after {tradeFrom:yyyy-MM-dd HH:mm} UTC before the run ended; nothing was traded.");
+            committedAt.TryAdd(id, at);
         }
 
-        var to = options.Until ?? (DateTimeOffset.FromUnixTimeMilliseconds(account.OpenTimeMs[^1]) + interval.Length);
-        var label = model.Identity.Version is { } version ? $"{model.Identity.Name} v{version}" : model.Identity.Name;
-        var result = Backtester.Collect(account, label, tradeFrom, to, interval.PeriodsPerYear);
-        var late = features.Stats.LateKlines;
-        PaperTradingLog.Finished(logger, decisions.Decided.Count, account.Trades.Count, late, stopwatch.Elapsed);
-        return new PaperRunResult(result, decisions.Decided, Quality(MarketContext.SymbolsFor(spec, trading.Symbol), interval, tradeFrom, to), late, Interlocked.Read(ref deadLetters), session.Status.Reconnects, stopwatch.Elapsed)
+        if (stage.Execution is { } execution)
         {
-            Execution = executionPort?.Stats,
-            DecisionLatencies = [.. decisions.Decided
-                .Where(d => tradedReceivedAt.ContainsKey(d.Decision.OpenTime) && decisions.CommittedAt.ContainsKey(d.Decision.DecisionId))
-                .Select(d => decisions.CommittedAt[d.Decision.DecisionId] - tradedReceivedAt[d.Decision.OpenTime])],
-        };
+            executionStats.Add(execution.Stats);
+        }
+    }
+
+    /// <summary>One decision service and its position port.</summary>
+    private sealed record DecisionStage(KafkaDecisionService Service, ExchangeExecutionPort? Execution, TradingSession Account) : IDisposable
+    {
+        public void Dispose()
+        {
+            Service.Dispose();
+            Execution?.Dispose();
+        }
     }
 
     async Task IKlineStreamSink.PublishAsync(StreamedKline kline, CancellationToken cancellationToken)
@@ -338,6 +420,9 @@ internal static partial class PaperTradingLog
 
     [LoggerMessage(2, LogLevel.Information, "Paper run finished: {Decisions} decisions, {Trades} trades, {Late} late klines, {Elapsed}")]
     public static partial void Finished(ILogger logger, int decisions, int trades, long late, TimeSpan elapsed);
+
+    [LoggerMessage(4, LogLevel.Warning, "Decision and execution service failed ({Reason}); starting instance {Restart} from the topics and the trading store")]
+    public static partial void Restarting(ILogger logger, int restart, string reason);
 
     [LoggerMessage(3, LogLevel.Warning, "Dead-lettered kline from {Source}: {Reason}")]
     public static partial void DeadLetter(ILogger logger, string source, string reason);

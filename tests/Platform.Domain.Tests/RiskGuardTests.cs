@@ -65,7 +65,7 @@ public class RiskGuardTests
         var objection = Assert.Single(assessment.Events, e => e.Verdict != RiskVerdict.Allowed);
         Assert.Equal((rule, RiskVerdict.Rejected), (objection.Rule, objection.Verdict));
         Assert.Contains(reason, objection.Reason, StringComparison.Ordinal);
-        Assert.Equal($"{context.Intent.ClientOrderId}:{rule}", objection.EventId);
+        Assert.Equal($"{context.Intent.ClientOrderId}:{rule}:{context.Now.ToUnixTimeMilliseconds()}", objection.EventId);
         Assert.Equal(context.Intent.DecisionId, objection.DecisionId);
     }
 

@@ -120,8 +120,8 @@ public sealed record RiskAssessment(IReadOnlyList<RiskEvent> Events)
 /// <summary>
 /// The risk guard: every rule judges every order, and each verdict is a <see cref="RiskEvent"/> (allowed ones too, so
 /// a trace and the store show what was checked). Rejections stop the one order; halts (kill switch, daily loss, drawdown)
-/// stop trading until a person resumes it. Event ids are the client order id and the rule, so judging the same order
-/// again (a restart) yields the same events. Sells that reduce the position are not held to the position limit.
+/// stop trading until a person resumes it. Event ids are the client order id, the rule and the time of judgement: the
+/// same judgement stored twice is one event, and an order judged again after a restart gets a record of its own. Sells that reduce the position are not held to the position limit.
 /// </summary>
 public sealed class RiskGuard
 {
@@ -156,7 +156,7 @@ public sealed class RiskGuard
         void Verdict(string rule, bool objects, RiskVerdict whenObjecting, string reason, decimal? observed, decimal? limit)
         {
             var verdict = objects ? whenObjecting : RiskVerdict.Allowed;
-            events.Add(new RiskEvent($"{intent.ClientOrderId}:{rule}", intent.Mode, intent.Symbol, context.Now, rule, verdict, objects ? reason : "within limit", observed, limit, intent.DecisionId, intent.ClientOrderId));
+            events.Add(new RiskEvent($"{intent.ClientOrderId}:{rule}:{context.Now.ToUnixTimeMilliseconds()}", intent.Mode, intent.Symbol, context.Now, rule, verdict, objects ? reason : "within limit", observed, limit, intent.DecisionId, intent.ClientOrderId));
             if (objects)
             {
                 Rejections.Add(1, new KeyValuePair<string, object?>("rule", rule), new KeyValuePair<string, object?>("verdict", verdict.ToString().ToLowerInvariant()));

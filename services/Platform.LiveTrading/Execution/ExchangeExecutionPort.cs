@@ -161,12 +161,13 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
             }
 
             decisions++;
-            await store.RecordDecisionAsync(decision, cancellationToken).ConfigureAwait(false);
+            await RecordDecisionAsync(decision, cancellationToken).ConfigureAwait(false);
             await CancelOpenOrdersIfKilledAsync(cancellationToken).ConfigureAwait(false);
             var (fill, notExecuted) = Session.Size(decision.Action, closePrice) is { } order
                 ? await ExecuteOrderAsync(decision, order, closePrice, cancellationToken).ConfigureAwait(false)
                 : (null, decision.Action == TradeAction.Hold ? null : Session.NoOrderReason(decision.Action));
             var step = BookBar(decision, closePrice, fill);
+            await RecordBarAsync(decision, closePrice, step, cancellationToken).ConfigureAwait(false);
             if (step.Trade is not null)
             {
                 DecisionToFill.Record((time.GetUtcNow() - decision.DecidedAt).TotalMilliseconds, Tag("mode", Name(options.Mode)));
@@ -189,6 +190,22 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stores the decision; one made again after a restart (same bar, model and position, a later time) is the stored
+    /// one. A different action for the same bar means the restart did not rebuild what the first run saw: never papered over.
+    /// </summary>
+    private async Task RecordDecisionAsync(TradingDecision decision, CancellationToken cancellationToken)
+    {
+        if (await store.GetDecisionAsync(decision.DecisionId, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            await store.RecordDecisionAsync(decision, cancellationToken).ConfigureAwait(false);
+        }
+        else if (stored.Action != decision.Action || stored.ModelVersion != decision.ModelVersion || stored.PositionBefore != decision.PositionBefore)
+        {
+            throw new TradingStoreConflictException($"Decision {decision.DecisionId} was stored as {stored.Action} by v{stored.ModelVersion} from position {stored.PositionBefore}; decided again it is {decision.Action} by v{decision.ModelVersion} from {decision.PositionBefore}.");
         }
     }
 
@@ -445,6 +462,23 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         return step;
     }
 
+    /// <summary>The bar's equity snapshot and, after a trade, the position: what `platform positions` and the dashboard read.</summary>
+    private async Task RecordBarAsync(TradingDecision decision, decimal close, SessionStep step, CancellationToken cancellationToken)
+    {
+        var account = Session.Account;
+        await store.RecordEquityAsync(new EquitySnapshot(options.Mode, decision.Symbol, decision.OpenTime + options.Interval.Length, account.Cash, account.Quantity, close, step.EquityAfter), cancellationToken).ConfigureAwait(false);
+        if (step.Trade is not null)
+        {
+            await StorePositionAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task<bool> StorePositionAsync(CancellationToken cancellationToken)
+    {
+        var account = Session.Account;
+        return store.UpsertPositionAsync(new TradingPosition(options.Mode, Session.Options.Symbol, account.Quantity, account.Quantity > 0 ? account.OpenCost / account.Quantity : 0m, account.RealizedPnl, time.GetUtcNow()), cancellationToken);
+    }
+
     /// <summary>Compares the exchange's base balance with the account's position; a mismatch halts trading.</summary>
     private async Task ReconcileAsync(bool atStart, CancellationToken cancellationToken)
     {
@@ -453,9 +487,7 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         var symbol = Session.Options.Symbol;
         var balances = await gateway.GetBalancesAsync(symbol, cancellationToken).ConfigureAwait(false);
         var expected = Session.Account.Quantity + await UnbookedQuantityAsync(symbol, cancellationToken).ConfigureAwait(false);
-        var account = Session.Account;
-        var position = new TradingPosition(options.Mode, symbol, account.Quantity, account.Quantity > 0 ? account.OpenCost / account.Quantity : 0m, account.RealizedPnl, time.GetUtcNow());
-        await store.UpsertPositionAsync(position, cancellationToken).ConfigureAwait(false);
+        await StorePositionAsync(cancellationToken).ConfigureAwait(false);
         if (balances.Base != expected)
         {
             var reason = $"the exchange holds {balances.Base} {balances.BaseAsset}, the stored position is {expected} ({(atStart ? "at start" : "periodic check")})";

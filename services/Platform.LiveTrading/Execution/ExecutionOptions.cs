@@ -56,4 +56,21 @@ public sealed record ExecutionStats(
     int StatusUnknown,
     int Resent,
     int Reconciliations,
-    string? Halted);
+    string? Halted)
+{
+    /// <summary>The counts of several instances (a service replaced after failures) added up; the last halt reason kept.</summary>
+    public static ExecutionStats Sum(IReadOnlyList<ExecutionStats> stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return new ExecutionStats(
+            stats.Sum(s => s.Decisions),
+            stats.Sum(s => s.OrdersSent),
+            stats.Sum(s => s.Fills),
+            stats.Sum(s => s.RiskRejections),
+            stats.Sum(s => s.ExchangeRejections),
+            stats.Sum(s => s.StatusUnknown),
+            stats.Sum(s => s.Resent),
+            stats.Sum(s => s.Reconciliations),
+            stats.LastOrDefault(s => s.Halted is not null)?.Halted);
+    }
+}

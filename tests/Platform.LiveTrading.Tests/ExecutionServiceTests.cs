@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Logging;
+using Platform.Binance.Trading;
+using Platform.Domain.Backtesting;
+using Platform.Domain.Execution;
+using Platform.Domain.Features;
+using Platform.Domain.MarketData;
+using Platform.Exchange.Simulator;
+using Platform.Exchange.Simulator.Trading;
+using Platform.Kafka;
+using Platform.LiveTrading.Execution;
+using Platform.MarketData;
+using Platform.Storage;
+using Platform.Storage.Trading;
+using Platform.TestSupport;
+
+namespace Platform.LiveTrading.Tests;
+
+/// <summary>
+/// The execution service on the platform's whole live path (simulator streams → Kafka → features → decisions → risk
+/// guard → orders at the simulator's trading API → fills in the trading store), over a replayed month of the bundled data.
+/// </summary>
+public sealed class ExecutionServiceTests : IDisposable
+{
+    private const string ApiKey = "execution-test-key";
+    private const string ApiSecret = "execution-test-secret";
+    private static readonly DateTimeOffset MonthStart = new(2022, 11, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset MonthEnd = MonthStart.AddMonths(1);
+    private readonly string directory = Directory.CreateTempSubdirectory("platform-execution-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    /// <summary>
+    /// The chaos test: the execution service dies at 20 seeded random points of the month (before and after store
+    /// writes: around intents, sends, fills and bars), and the simulator accepts orders then answers 503 or hangs past the
+    /// client's timeout. Every order reaches the exchange once, the stored position equals the exchange's balance, and
+    /// the trades and equity are the backtest's.
+    /// </summary>
+    [Fact]
+    public async Task PaperRun_KilledAtTwentyPointsWithAcceptThen5xxAndTimeouts_NoDuplicateOrderAndTheBacktestsRecord()
+    {
+        using var model = new MomentumTestModel(StreamingTestData.Spec, "1");
+        var random = new Random(20221101);
+        var points = Enumerable.Range(0, 20).Select(_ => random.Next(40, 1_400)).Distinct().ToList();
+        while (points.Count < 20)
+        {
+            points = [.. points.Append(random.Next(40, 1_400)).Distinct()];
+        }
+
+        await using var simulator = await StartSimulatorAsync("order5xx=5,ordertimeout=7,hang=1");
+        await using var sqlite = await SqliteTradingStore.OpenAsync(Path.Combine(directory, "trading.db"));
+        var store = new CrashingTradingStore(sqlite, points);
+
+        var result = await PaperAsync(simulator, model, store);
+
+        Assert.Equal(20, store.Crashes);
+        Assert.Equal(20, result.Restarts);
+        var execution = result.Execution!;
+        Assert.True(execution.StatusUnknown > 0, $"accept-then-5XX and timeouts were injected: {execution}");
+        Assert.Null(execution.Halted);
+
+        var reference = Reference(model);
+        Assert.True(reference.Trades.Count >= 20, $"the model should trade in the month ({reference.Trades.Count} trades)");
+        Assert.Equal(reference.Trades, result.Result.Trades);
+        Assert.Equal(reference.OpenTimeMs, result.Result.OpenTimeMs);
+        Assert.Equal(reference.Equity, result.Result.Equity);
+
+        using var http = new HttpClient();
+        var client = Client(simulator, http);
+        var orders = await client.GetAllOrdersAsync("BTCUSDT", 1000);
+        Assert.Equal(orders.Count, orders.Select(o => o.ClientOrderId).Distinct().Count());
+        Assert.Equal(reference.Trades.Count, orders.Count);
+        Assert.All(orders, o => Assert.Equal("FILLED", o.Status));
+
+        var btc = (await client.GetAccountAsync()).Balance("BTC");
+        var stored = Assert.Single(await sqlite.GetPositionsAsync(TradingMode.Paper));
+        Assert.Equal(btc.Free + btc.Locked, stored.Quantity);
+        Assert.Equal(result.Result.Trades[^1].PositionAfter, stored.Quantity);
+        Assert.Empty(await sqlite.GetUnfinishedIntentsAsync(TradingMode.Paper));
+        var storedOrders = await sqlite.GetOrdersAsync(new OrderQuery(MonthStart.AddDays(-1), TradingMode.Paper, "BTCUSDT"));
+        Assert.Equal(orders.Select(o => o.ClientOrderId).Order(), storedOrders.Select(o => o.ClientOrderId).Order());
+    }
+
+    /// <summary>The kill switch engaged mid-month: the next decision that would trade is rejected, and no order follows.</summary>
+    [Fact]
+    public async Task PaperRun_KillSwitchEngagedMidMonth_NoOrderAfterItAndTheRejectionStored()
+    {
+        using var model = new MomentumTestModel(StreamingTestData.Spec, "1");
+        await using var simulator = await StartSimulatorAsync("");
+        await using var sqlite = await SqliteTradingStore.OpenAsync(Path.Combine(directory, "trading.db"));
+        var killAt = MonthStart.AddDays(10);
+        var kill = new StoredKillSwitch(sqlite);
+        var store = new CrashingTradingStore(sqlite, [])
+        {
+            OnWrite = async (operation, record) =>
+            {
+                if (record is TradingDecision decision && decision.OpenTime == killAt)
+                {
+                    await kill.EngageAsync("test", "mid-month stop");
+                }
+            },
+        };
+
+        var result = await PaperAsync(simulator, model, store);
+
+        Assert.Contains(result.Result.Trades, t => t.Time < killAt);
+        Assert.DoesNotContain(result.Result.Trades, t => t.Time >= killAt);
+        using var http = new HttpClient();
+        var orders = await Client(simulator, http).GetAllOrdersAsync("BTCUSDT", 1000);
+        Assert.All(orders, o => Assert.True(o.Time <= killAt, $"order {o.ClientOrderId} at {o.Time:u} came after the kill switch"));
+        var halts = (await sqlite.GetRiskEventsAsync(1000)).Where(e => e.Rule == RiskGuard.KillSwitchRule && e.Verdict == RiskVerdict.Halted).ToList();
+        Assert.NotEmpty(halts);
+        Assert.True(result.Execution!.RiskRejections >= 1);
+        Assert.All(halts, e => Assert.Contains("mid-month stop", e.Reason, StringComparison.Ordinal));
+    }
+
+    private readonly RecordingLoggerProvider logs = new();
+
+    private async Task<PaperRunResult> PaperAsync(ExchangeSimulator simulator, MomentumTestModel model, ITradingStore store)
+    {
+        using var kafka = KafkaCluster.StartEmbedded();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        var run = new PaperTradingRun(kafka, new InMemoryMarketDataStore(), loggers);
+        try
+        {
+            return await RunAsync(run, simulator, model, store);
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException($"The paper run failed ({e.Message}); last log lines:\n{logs.Tail(40)}\nsimulator: {simulator.Status}", e);
+        }
+    }
+
+    private static Task<PaperRunResult> RunAsync(PaperTradingRun run, ExchangeSimulator simulator, MomentumTestModel model, ITradingStore store) =>
+        run.RunAsync(model, model.Trading, new PaperRunOptions
+        {
+            Exchange = simulator.BaseAddress,
+            Execution = new PaperExecution(BinanceCredentials.Hmac(ApiKey, ApiSecret), store)
+            {
+                RequestTimeout = TimeSpan.FromMilliseconds(500),
+                Options = new ExecutionOptions { UnknownQueryBackoff = TimeSpan.FromMilliseconds(200) },
+            },
+        }).WaitAsync(TimeSpan.FromMinutes(4));
+
+    private static Task<ExchangeSimulator> StartSimulatorAsync(string faults) => ExchangeSimulator.StartAsync(new SimulatorOptions
+    {
+        DataDirectory = MarketDataLoader.BundledDirectory,
+        From = MonthStart,
+        To = MonthEnd,
+        Speed = ReplaySpeed.Max,
+        Port = 0,
+        Faults = FaultSpec.Parse(faults),
+        Trading = new SimulatorTradingOptions { ApiKey = ApiKey, ApiSecret = ApiSecret },
+    });
+
+    private static BinanceTradingClient Client(ExchangeSimulator simulator, HttpClient http) =>
+        new(http, new BinanceTradingOptions { BaseUri = simulator.BaseAddress }, BinanceCredentials.Hmac(ApiKey, ApiSecret));
+
+    private static BacktestResult Reference(MomentumTestModel model)
+    {
+        var spec = model.FeatureSpec;
+        var data = MarketDataLoader.LoadDirectory(MarketDataLoader.BundledDirectory, KlineInterval.OneHour, [.. spec.Symbols]).Data;
+        var market = MarketContext.Build(data, spec, "BTCUSDT");
+        return Backtester.Run(market.Frame, market.Features, model.CreatePolicy("reference"), model.Trading, MonthStart, MonthEnd);
+    }
+}
