@@ -57,6 +57,8 @@ public sealed class ExecutionServiceTests : IDisposable
         var execution = result.Execution!;
         Assert.True(execution.StatusUnknown > 0, $"accept-then-5XX and timeouts were injected: {execution}");
         Assert.Null(execution.Halted);
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(ApiSecret, StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, line => line.Contains("status unknown", StringComparison.Ordinal));
 
         var reference = Reference(model);
         Assert.True(reference.Trades.Count >= 20, $"the model should trade in the month ({reference.Trades.Count} trades)");
@@ -111,6 +113,39 @@ public sealed class ExecutionServiceTests : IDisposable
         Assert.NotEmpty(halts);
         Assert.True(result.Execution!.RiskRejections >= 1);
         Assert.All(halts, e => Assert.Contains("mid-month stop", e.Reason, StringComparison.Ordinal));
+    }
+
+    /// <summary>An order placed at the exchange behind the platform's back: the next reconciliation halts trading.</summary>
+    [Fact]
+    public async Task PaperRun_BalanceChangedBehindItsBack_ReconciliationHaltsAndNoFurtherOrder()
+    {
+        using var model = new MomentumTestModel(StreamingTestData.Spec, "1");
+        await using var simulator = await StartSimulatorAsync("");
+        await using var sqlite = await SqliteTradingStore.OpenAsync(Path.Combine(directory, "trading.db"));
+        using var http = new HttpClient();
+        var manualAt = MonthStart.AddDays(5);
+        var store = new CrashingTradingStore(sqlite, [])
+        {
+            OnWrite = async (_, record) =>
+            {
+                if (record is TradingDecision decision && decision.OpenTime == manualAt)
+                {
+                    await Client(simulator, http).PlaceOrderAsync(new NewOrder("BTCUSDT", OrderSide.Buy, Platform.Binance.Trading.OrderType.Market, 0.001m, "manual-order"));
+                }
+            },
+        };
+
+        var result = await PaperAsync(simulator, model, store);
+
+        Assert.Contains("reconciliation", result.Execution!.Halted, StringComparison.Ordinal);
+        var mismatches = (await sqlite.GetRiskEventsAsync(1000)).Where(e => e.Rule == ExchangeExecutionPort.ReconciliationRule).ToList();
+        Assert.NotEmpty(mismatches);
+        Assert.All(mismatches, e => Assert.Equal((RiskVerdict.Halted, 0.001m), (e.Verdict, e.ObservedValue!.Value - e.LimitValue!.Value)));
+        var engaged = await sqlite.GetKillSwitchAsync();
+        Assert.True(engaged is { Engaged: true, By: "execution-service" }, $"the kill switch should be engaged by the execution service: {engaged}");
+        var platformOrders = (await Client(simulator, http).GetAllOrdersAsync("BTCUSDT", 1000)).Where(o => o.ClientOrderId != "manual-order").ToList();
+        Assert.All(platformOrders, o => Assert.True(o.Time <= manualAt.AddHours(25), $"order {o.ClientOrderId} at {o.Time:u} came after the halt"));
+        Assert.Contains(result.Result.Trades, t => t.Time < manualAt);
     }
 
     private readonly RecordingLoggerProvider logs = new();
