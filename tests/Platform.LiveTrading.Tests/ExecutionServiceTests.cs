@@ -10,6 +10,7 @@ using Platform.Kafka;
 using Platform.LiveTrading.Execution;
 using Platform.MarketData;
 using Platform.Storage;
+using Platform.Storage.Postgres;
 using Platform.Storage.Trading;
 using Platform.TestSupport;
 
@@ -19,7 +20,7 @@ namespace Platform.LiveTrading.Tests;
 /// The execution service on the platform's whole live path (simulator streams → Kafka → features → decisions → risk
 /// guard → orders at the simulator's trading API → fills in the trading store), over a replayed month of the bundled data.
 /// </summary>
-public sealed class ExecutionServiceTests : IDisposable
+public sealed class ExecutionServiceTests(PostgresServerFixture postgres) : IDisposable, IClassFixture<PostgresServerFixture>
 {
     private const string ApiKey = "execution-test-key";
     private const string ApiSecret = "execution-test-secret";
@@ -82,16 +83,24 @@ public sealed class ExecutionServiceTests : IDisposable
         Assert.Equal(orders.Select(o => o.ClientOrderId).Order(), storedOrders.Select(o => o.ClientOrderId).Order());
     }
 
-    /// <summary>The kill switch engaged mid-month: the next decision that would trade is rejected, and no order follows.</summary>
-    [Fact]
-    public async Task PaperRun_KillSwitchEngagedMidMonth_NoOrderAfterItAndTheRejectionStored()
+    /// <summary>
+    /// The kill switch engaged mid-month: the next decision that would trade is rejected and no order follows. On the
+    /// embedded store and on PostgreSQL, where the run's orders and fills are then read back.
+    /// </summary>
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task PaperRun_KillSwitchEngagedMidMonth_NoOrderAfterItAndTheRejectionStored(string storeKind)
     {
         using var model = new MomentumTestModel(StreamingTestData.Spec, "1");
         await using var simulator = await StartSimulatorAsync("");
-        await using var sqlite = await SqliteTradingStore.OpenAsync(Path.Combine(directory, "trading.db"));
+        await using var schema = storeKind == "postgres" ? await postgres.CreateSchemaAsync() : null;
+        await using SqlTradingStore sql = schema is null
+            ? await SqliteTradingStore.OpenAsync(Path.Combine(directory, "trading.db"))
+            : await PostgresTradingStore.OpenAsync(schema.Connection);
         var killAt = MonthStart.AddDays(10);
-        var kill = new StoredKillSwitch(sqlite);
-        var store = new CrashingTradingStore(sqlite, [])
+        var kill = new StoredKillSwitch(sql);
+        var store = new CrashingTradingStore(sql, [])
         {
             OnWrite = async (operation, record) =>
             {
@@ -109,10 +118,19 @@ public sealed class ExecutionServiceTests : IDisposable
         using var http = new HttpClient();
         var orders = await Client(simulator, http).GetAllOrdersAsync("BTCUSDT", 1000);
         Assert.All(orders, o => Assert.True(o.Time <= killAt, $"order {o.ClientOrderId} at {o.Time:u} came after the kill switch"));
-        var halts = (await sqlite.GetRiskEventsAsync(1000)).Where(e => e.Rule == RiskGuard.KillSwitchRule && e.Verdict == RiskVerdict.Halted).ToList();
+        var halts = (await sql.GetRiskEventsAsync(1000)).Where(e => e.Rule == RiskGuard.KillSwitchRule && e.Verdict == RiskVerdict.Halted).ToList();
         Assert.NotEmpty(halts);
         Assert.True(result.Execution!.RiskRejections >= 1);
         Assert.All(halts, e => Assert.Contains("mid-month stop", e.Reason, StringComparison.Ordinal));
+
+        var stored = await sql.GetOrdersAsync(new OrderQuery(MonthStart.AddDays(-1), TradingMode.Paper, "BTCUSDT"));
+        Assert.Equal(orders.Select(o => o.ClientOrderId).Order(), stored.Select(o => o.ClientOrderId).Order());
+        foreach (var order in stored)
+        {
+            var fill = Assert.Single(await sql.GetFillsAsync(order.ClientOrderId));
+            Assert.Equal(order.ExecutedQuantity, fill.Quantity);
+            Assert.Equal(IntentStatus.Filled, (await sql.GetIntentAsync(order.ClientOrderId))!.Status);
+        }
     }
 
     /// <summary>An order placed at the exchange behind the platform's back: the next reconciliation halts trading.</summary>

@@ -1,4 +1,5 @@
 using Platform.Storage.Postgres;
+using Platform.TestSupport;
 using Platform.Storage.Trading;
 
 namespace Platform.Storage.Tests;

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using Npgsql;
 using Platform.Storage.Postgres;
 
-namespace Platform.Storage.Tests;
+namespace Platform.TestSupport;
 
 /// <summary>
 /// A PostgreSQL server for the contract suite: <c>PLATFORM_POSTGRES</c> when set, otherwise a throwaway cluster of
