@@ -87,6 +87,7 @@ public sealed class BinanceOrderGateway(BinanceTradingClient client) : IOrderGat
     private static OrderRejectedException Rejected(BinanceTradingException e) => new(e.Message, e)
     {
         RetryAfter = e.Kind is BinanceErrorKind.RateLimited ? e.RetryAfter ?? TimeSpan.FromSeconds(1) : null,
+        DuplicateClientOrderId = e.Code == -2010 && e.Message.Contains("Duplicate order", StringComparison.OrdinalIgnoreCase),
     };
 
     private OrderReport Report(BinanceOrder order, IReadOnlyList<Platform.Domain.Execution.OrderFill> fills) => new(Order(order), fills);

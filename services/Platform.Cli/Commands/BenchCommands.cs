@@ -23,6 +23,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(Dqn());
         bench.Subcommands.Add(Stream());
         bench.Subcommands.Add(Decide());
+        bench.Subcommands.Add(Execute());
         return bench;
     }
 
@@ -84,6 +85,25 @@ internal static class BenchCommands
             }
 
             return 0;
+        }));
+        return command;
+    }
+
+    private static Command Execute()
+    {
+        var orders = new Option<int>("--orders") { Description = "Orders measured (after 20 warm-up orders)", DefaultValueFactory = _ => 500 };
+        var store = new Option<string>("--store") { Description = "Trading store: sqlite (embedded) or postgres (PLATFORM_POSTGRES)", DefaultValueFactory = _ => "sqlite" };
+        var command = new Command("execute", "Execution service → simulator trading API → trading store: decision → order acknowledged and decision → fill stored, p50/p99") { orders, store };
+        command.SetAction((parse, cancellation) => CliRunner.RunAsync(async () =>
+        {
+            var count = parse.GetValue(orders);
+            var kind = parse.GetValue(store)!;
+            if (count < 1 || kind is not ("sqlite" or "postgres"))
+            {
+                throw new InvalidRequestException("bench execute needs --orders ≥ 1 and --store sqlite or postgres");
+            }
+
+            return await ExecuteBench.RunAsync(count, kind == "postgres", cancellation);
         }));
         return command;
     }

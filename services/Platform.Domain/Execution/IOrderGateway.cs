@@ -77,6 +77,9 @@ public sealed class OrderRejectedException : Exception
 
     /// <summary>The exchange asks to come back later (rate limit): the order was not placed and may be sent again then.</summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>The exchange already has an order with this client order id: this one was not placed, the earlier one may be.</summary>
+    public bool DuplicateClientOrderId { get; init; }
 }
 
 /// <summary>No definite answer to an order: it may or may not be placed. Query by client order id before anything else.</summary>

@@ -162,9 +162,10 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
 
             decisions++;
             await RecordDecisionAsync(decision, cancellationToken).ConfigureAwait(false);
-            await CancelOpenOrdersIfKilledAsync(cancellationToken).ConfigureAwait(false);
+            var killSwitch = await store.GetKillSwitchAsync(cancellationToken).ConfigureAwait(false);
+            await CancelOpenOrdersIfKilledAsync(killSwitch, cancellationToken).ConfigureAwait(false);
             var (fill, notExecuted) = Session.Size(decision.Action, closePrice) is { } order
-                ? await ExecuteOrderAsync(decision, order, closePrice, cancellationToken).ConfigureAwait(false)
+                ? await ExecuteOrderAsync(decision, order, closePrice, killSwitch, cancellationToken).ConfigureAwait(false)
                 : (null, decision.Action == TradeAction.Hold ? null : Session.NoOrderReason(decision.Action));
             var step = BookBar(decision, closePrice, fill);
             await RecordBarAsync(decision, closePrice, step, cancellationToken).ConfigureAwait(false);
@@ -199,17 +200,24 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
     /// </summary>
     private async Task RecordDecisionAsync(TradingDecision decision, CancellationToken cancellationToken)
     {
-        if (await store.GetDecisionAsync(decision.DecisionId, cancellationToken).ConfigureAwait(false) is not { } stored)
+        try
         {
             await store.RecordDecisionAsync(decision, cancellationToken).ConfigureAwait(false);
+            return;
         }
-        else if (stored.Action != decision.Action || stored.ModelVersion != decision.ModelVersion || stored.PositionBefore != decision.PositionBefore)
+        catch (TradingStoreConflictException)
         {
-            throw new TradingStoreConflictException($"Decision {decision.DecisionId} was stored as {stored.Action} by v{stored.ModelVersion} from position {stored.PositionBefore}; decided again it is {decision.Action} by v{decision.ModelVersion} from {decision.PositionBefore}.");
+            // Stored before, by an instance that stopped: compared below.
+        }
+
+        var stored = await store.GetDecisionAsync(decision.DecisionId, cancellationToken).ConfigureAwait(false);
+        if (stored is null || stored.Action != decision.Action || stored.ModelVersion != decision.ModelVersion || stored.PositionBefore != decision.PositionBefore)
+        {
+            throw new TradingStoreConflictException($"Decision {decision.DecisionId} was stored as {stored?.Action} by v{stored?.ModelVersion} from position {stored?.PositionBefore}; decided again it is {decision.Action} by v{decision.ModelVersion} from {decision.PositionBefore}.");
         }
     }
 
-    private async Task<(Fill? Fill, string? NotExecuted)> ExecuteOrderAsync(TradingDecision decision, SizedOrder order, decimal close, CancellationToken cancellationToken)
+    private async Task<(Fill? Fill, string? NotExecuted)> ExecuteOrderAsync(TradingDecision decision, SizedOrder order, decimal close, KillSwitchEvent? killSwitch, CancellationToken cancellationToken)
     {
         var clientOrderId = ClientOrderIds.FromDecision(decision.DecisionId);
         using var activity = Source.StartActivity("execute order");
@@ -248,7 +256,7 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
             await store.CreateIntentAsync(intent, cancellationToken).ConfigureAwait(false);
         }
 
-        var assessment = await AssessAsync(intent, decision, close, cancellationToken).ConfigureAwait(false);
+        var assessment = await AssessAsync(intent, decision, close, killSwitch, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("risk.allowed", assessment.Allowed);
         if (!assessment.Allowed)
         {
@@ -264,6 +272,9 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         }
 
         var sent = await SendAsync(intent, cancellationToken).ConfigureAwait(false);
+
+        // An allowed order's verdicts are stored once it is out: the audit is complete, and off the path to the exchange.
+        await RecordVerdictsAsync(assessment, cancellationToken).ConfigureAwait(false);
         return sent.Report is { } placed ? Booked(placed, decision, close, order.Quantity) : (null, sent.Refusal);
     }
 
@@ -272,7 +283,8 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            await MoveAsync(intent, IntentStatus.Sent, null, cancellationToken).ConfigureAwait(false);
+            // Created, or unknown and absent at the exchange (or sent already, when a restart resends): all may be sent.
+            await store.UpdateIntentStatusAsync(intent.ClientOrderId, IntentStatus.Sent, time.GetUtcNow(), null, cancellationToken).ConfigureAwait(false);
             try
             {
                 ordersSent++;
@@ -287,6 +299,13 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
             }
             catch (OrderRejectedException e)
             {
+                if (e.DuplicateClientOrderId && await ResolveAsync(intent with { Status = IntentStatus.Sent }, cancellationToken).ConfigureAwait(false) is { } earlier)
+                {
+                    // An earlier send of this intent reached the exchange (its record was lost with the process): that is the order.
+                    ExecutionLog.Duplicate(logger, intent.ClientOrderId, e.Message);
+                    return (earlier, null);
+                }
+
                 exchangeRejections++;
                 await MoveAsync(intent, IntentStatus.Rejected, "exchange: " + e.Message, cancellationToken).ConfigureAwait(false);
                 ExecutionLog.ExchangeRejected(logger, intent.ClientOrderId, e.Message);
@@ -403,11 +422,15 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         };
     }
 
-    private async Task<RiskAssessment> AssessAsync(OrderIntent intent, TradingDecision decision, decimal close, CancellationToken cancellationToken)
+    private async Task<RiskAssessment> AssessAsync(OrderIntent intent, TradingDecision decision, decimal close, KillSwitchEvent? killSwitch, CancellationToken cancellationToken)
     {
-        var last = await gateway.GetLastPriceAsync(intent.Symbol, cancellationToken).ConfigureAwait(false);
+        // The price and the filters in one round trip's time: both are reads, and the order waits on them.
+        var lastPrice = gateway.GetLastPriceAsync(intent.Symbol, cancellationToken);
+        var filters = gateway.CheckFiltersAsync(intent.Symbol, intent.Side, intent.Quantity, close, cancellationToken);
+        await Task.WhenAll(lastPrice, filters).ConfigureAwait(false);
+        var last = await lastPrice.ConfigureAwait(false);
         var expected = Session.Fills.ExpectedPrice(intent.Side, last);
-        var filterProblem = await gateway.CheckFiltersAsync(intent.Symbol, intent.Side, intent.Quantity, last, cancellationToken).ConfigureAwait(false);
+        var filterProblem = await filters.ConfigureAwait(false);
         var barClose = decision.OpenTime + options.Interval.Length;
         while (recentOrderBars.Count > 0 && recentOrderBars.Peek() <= barClose - TimeSpan.FromHours(1))
         {
@@ -426,11 +449,11 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
             dayStartEquity,
             Math.Max(peakEquity, equity),
             time.GetUtcNow(),
-            await store.GetKillSwitchAsync(cancellationToken).ConfigureAwait(false),
+            killSwitch,
             filterProblem));
-        foreach (var riskEvent in assessment.Events)
+        if (!assessment.Allowed)
         {
-            await store.RecordRiskEventAsync(riskEvent, cancellationToken).ConfigureAwait(false);
+            await RecordVerdictsAsync(assessment, cancellationToken).ConfigureAwait(false);
         }
 
         if (assessment.Allowed)
@@ -440,6 +463,14 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         }
 
         return assessment;
+    }
+
+    private async Task RecordVerdictsAsync(RiskAssessment assessment, CancellationToken cancellationToken)
+    {
+        foreach (var riskEvent in assessment.Events)
+        {
+            await store.RecordRiskEventAsync(riskEvent, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private SessionStep BookBar(TradingDecision decision, decimal close, Fill? fill)
@@ -504,9 +535,9 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         return orders.Where(o => !booked.Contains(o.ClientOrderId)).Sum(o => o.Side == TradeSide.Buy ? o.ExecutedQuantity : -o.ExecutedQuantity);
     }
 
-    private async Task CancelOpenOrdersIfKilledAsync(CancellationToken cancellationToken)
+    private async Task CancelOpenOrdersIfKilledAsync(KillSwitchEvent? killSwitch, CancellationToken cancellationToken)
     {
-        if (await store.GetKillSwitchAsync(cancellationToken).ConfigureAwait(false) is not { Engaged: true } engaged || cancelledFor == engaged.EventId)
+        if (killSwitch is not { Engaged: true } engaged || cancelledFor == engaged.EventId)
         {
             return;
         }
@@ -585,6 +616,9 @@ internal static partial class ExecutionLog
 
     [LoggerMessage(6, LogLevel.Warning, "Cancelled open order {ClientOrderId}: kill switch engaged ({Reason})")]
     public static partial void Cancelled(ILogger logger, string clientOrderId, string reason);
+
+    [LoggerMessage(8, LogLevel.Warning, "Order {ClientOrderId} is already at the exchange ({Reason}); recorded from there, not sent again")]
+    public static partial void Duplicate(ILogger logger, string clientOrderId, string reason);
 
     [LoggerMessage(7, LogLevel.Error, "Trading halted: {Reason}")]
     public static partial void Halted(ILogger logger, string reason);

@@ -71,6 +71,15 @@ public sealed class SqliteTradingStore : SqlTradingStore
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        await using (var sync = connection.CreateCommand())
+        {
+            // WAL + NORMAL: a commit survives the process dying, and costs no fsync; an OS crash may lose the newest
+            // commits. The execution service tolerates that: a resent order is refused as a duplicate client order id
+            // and then recorded from the exchange. PostgreSQL (PLATFORM_POSTGRES) is fully durable.
+            sync.CommandText = "PRAGMA synchronous = NORMAL";
+            await sync.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         return connection;
     }
 
