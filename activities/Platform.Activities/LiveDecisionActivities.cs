@@ -87,7 +87,7 @@ public sealed class LiveDecisionActivities(KafkaCluster kafka, IMarketDataStore 
         await EndedAsync(run, "decision", cancellation).ConfigureAwait(false);
     }
 
-    private static ModelReference Parse(string model)
+    internal static ModelReference Parse(string model)
     {
         try
         {
@@ -129,9 +129,13 @@ public sealed class LiveDecisionActivities(KafkaCluster kafka, IMarketDataStore 
         return version;
     }
 
-    private async Task<ITradingModel> LoadAsync(LiveDecisionActivityInput input, string? version, CancellationToken cancellation)
+    private Task<ITradingModel> LoadAsync(LiveDecisionActivityInput input, string? version, CancellationToken cancellation) =>
+        LoadModelAsync(models, input.Model, version, cancellation);
+
+    /// <summary>The model a live activity trades: <paramref name="model"/>, or the given version of the same registered model.</summary>
+    internal static async Task<ITradingModel> LoadModelAsync(IModelLoader models, string model, string? version, CancellationToken cancellation)
     {
-        var reference = Parse(input.Model);
+        var reference = Parse(model);
         if (version is not null && reference.Name is { } name)
         {
             reference = ModelReference.Registered(name, null, version);
@@ -163,7 +167,7 @@ public sealed class LiveDecisionActivities(KafkaCluster kafka, IMarketDataStore 
         }
     }
 
-    private static async Task EndedAsync(Task run, string service, CancellationToken cancellation)
+    internal static async Task EndedAsync(Task run, string service, CancellationToken cancellation)
     {
         try
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Activities;
+using Platform.Binance.Trading;
 using Platform.Domain.Execution;
 using Platform.Domain.MarketData;
 using Platform.Domain.Models;
@@ -137,6 +138,9 @@ public sealed class PlatformRuntime : IAsyncDisposable
 
             builder.Services.AddSingleton<IAuditLog>(_ => new JsonLinesAuditLog(data.AuditLogPath));
             builder.Services.AddSingleton<ITradingStore>(tradingStore);
+            // Exchange keys from the worker's environment or secrets file (none: trading activities refuse to start).
+            var exchangeKeys = BinanceCredentials.FromEnvironment();
+            builder.Services.AddSingleton(sp => new TradingActivities(kafka, tradingStore, sp.GetRequiredService<IModelLoader>(), exchangeKeys, loggers: sp.GetService<ILoggerFactory>()));
             builder.Services.AddOpenTelemetry().WithTracing(t => t.AddPlatformTracing("platform-worker", TelemetryOptions.FromEnvironment()));
             builder.Services
                 .AddHostedTemporalWorker(temporal.Address, temporal.Namespace, options.TaskQueue)
@@ -154,6 +158,8 @@ public sealed class PlatformRuntime : IAsyncDisposable
                 .AddSingletonActivities<MarketStreamActivities>()
                 .AddWorkflow<LiveDecisionWorkflow>()
                 .AddSingletonActivities<LiveDecisionActivities>()
+                .AddWorkflow<TradingWorkflow>()
+                .AddSingletonActivities<TradingActivities>()
                 .AddWorkflow<SweepWorkflow>()
                 .AddWorkflow<SweepTrialWorkflow>()
                 .AddSingletonActivities<MarketDataActivities>()

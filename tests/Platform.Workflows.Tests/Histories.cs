@@ -23,6 +23,7 @@ internal static class Histories
         .AddWorkflow<RetrainingWorkflow>()
         .AddWorkflow<MarketStreamWorkflow>()
         .AddWorkflow<LiveDecisionWorkflow>()
+        .AddWorkflow<TradingWorkflow>()
         .AddWorkflow<SweepWorkflow>()
         .AddWorkflow<SweepTrialWorkflow>());
 

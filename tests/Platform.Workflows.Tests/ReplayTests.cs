@@ -19,7 +19,7 @@ public sealed class ReplayTests
     {
         var names = Directory.EnumerateFiles(Histories.Directory, "*.json").Select(Histories.NameOf).ToList();
 
-        foreach (var workflow in new[] { "backfill", "training", "promotion-approved", "promotion-timeout", "rollback", "retraining", "sweep", "sweep-trial", "live-decisions" })
+        foreach (var workflow in new[] { "backfill", "training", "promotion-approved", "promotion-timeout", "rollback", "retraining", "sweep", "sweep-trial", "live-decisions", "trading" })
         {
             Assert.Contains(names, n => n == workflow);
         }

@@ -164,3 +164,55 @@ public interface ILiveDecisionActivities
     [Activity("RunDecisionService")]
     Task RunDecisionServiceAsync(LiveDecisionActivityInput input);
 }
+
+/// <summary>What the trading activity runs: the decision service of one model alias and symbol, with orders to the exchange.</summary>
+/// <param name="Mode">paper (the simulator), testnet or live.</param>
+/// <param name="Exchange">The exchange's REST base; null: the mode's default (testnet, api.binance.com).</param>
+/// <param name="ConfirmAccount">Live only: the account id (Binance uid) the operator confirmed; a different account is refused.</param>
+public sealed record TradingActivityInput(
+    string WorkflowId,
+    string Model,
+    string Symbol,
+    string Mode,
+    string? Exchange,
+    string? ConfirmAccount,
+    DateTimeOffset? TradeFrom,
+    string? ModelVersion,
+    int StatusReportSeconds);
+
+/// <summary>The trading service's state as its activity last reported it.</summary>
+/// <param name="Halted">Why trading halted (a risk rule or reconciliation), or null.</param>
+/// <param name="RollingSharpe">Annualised Sharpe ratio of the last week of hourly equity, once a week of bars is in.</param>
+public sealed record TradingReport(
+    string Mode,
+    DateTimeOffset? LastRow,
+    string ModelVersion,
+    long Decisions,
+    decimal Position,
+    decimal Equity,
+    decimal RealizedPnl,
+    int OrdersSent,
+    int Fills,
+    int RiskRejections,
+    string? LastOrder,
+    string? Halted,
+    bool KillSwitchEngaged,
+    double? RollingSharpe,
+    DateTimeOffset ReportedAt);
+
+/// <summary>An operator's change of the kill switch: who and why are required.</summary>
+public sealed record KillSwitchChange(bool Engage, string By, string Reason);
+
+public interface ITradingActivities
+{
+    /// <summary>
+    /// Runs the decision service with the execution service as its position port until cancelled: orders to the exchange
+    /// behind the risk guard, every record in the trading store. Heartbeats; reports its status to the workflow by signal.
+    /// </summary>
+    [Activity("RunTradingService")]
+    Task RunTradingServiceAsync(TradingActivityInput input);
+
+    /// <summary>Engages or lifts the kill switch in the trading store (audited); engaging also cancels open orders at the next decision.</summary>
+    [Activity("SetKillSwitch")]
+    Task<bool> SetKillSwitchAsync(KillSwitchChange change);
+}

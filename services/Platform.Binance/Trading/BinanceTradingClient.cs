@@ -166,7 +166,10 @@ public sealed class BinanceTradingClient
             root.GetProperty("canTrade").GetBoolean(),
             Decimal(root.GetProperty("commissionRates"), "maker"),
             Decimal(root.GetProperty("commissionRates"), "taker"),
-            [.. root.GetProperty("balances").EnumerateArray().Select(b => new AssetBalance(b.GetProperty("asset").GetString()!, Decimal(b, "free"), Decimal(b, "locked")))]), cancellationToken);
+            [.. root.GetProperty("balances").EnumerateArray().Select(b => new AssetBalance(b.GetProperty("asset").GetString()!, Decimal(b, "free"), Decimal(b, "locked")))])
+        {
+            Uid = root.TryGetProperty("uid", out var uid) && uid.ValueKind == JsonValueKind.Number ? uid.GetInt64() : null,
+        }, cancellationToken);
 
     /// <summary><c>GET /api/v3/ticker/price</c>: the symbol's last traded price.</summary>
     public Task<decimal> GetLastPriceAsync(string symbol, CancellationToken cancellationToken = default)

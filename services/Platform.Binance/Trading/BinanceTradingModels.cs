@@ -39,6 +39,9 @@ public sealed record AssetBalance(string Asset, decimal Free, decimal Locked);
 
 public sealed record BinanceAccount(bool CanTrade, decimal MakerCommission, decimal TakerCommission, IReadOnlyList<AssetBalance> Balances)
 {
+    /// <summary>The account's id (<c>uid</c>): what a live start must confirm.</summary>
+    public long? Uid { get; init; }
+
     public AssetBalance Balance(string asset) => Balances.FirstOrDefault(b => b.Asset == asset) ?? new AssetBalance(asset, 0, 0);
 }
 
