@@ -37,6 +37,7 @@ internal static partial class PlatformCommandLine
         root.Subcommands.Add(KafkaCommands.Create());
         root.Subcommands.Add(StreamCommands.Create());
         root.Subcommands.Add(LiveCommands.Create());
+        root.Subcommands.Add(TradeCommands.Create());
         foreach (var command in LifecycleCommands.Create().Concat(RetrainingCommands.Create()).Concat(TradingStoreCommands.Create()))
         {
             root.Subcommands.Add(command);
