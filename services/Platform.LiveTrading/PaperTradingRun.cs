@@ -63,6 +63,12 @@ public sealed record PaperExecution(BinanceCredentials Credentials, ITradingStor
 {
     public ExecutionOptions Options { get; init; } = new();
 
+    /// <summary>
+    /// The simulator clock hold's name. A stable name (one per store, model and symbol) lets a run started again after a
+    /// crash take over the hold before it expires, so no bar is missed; null: one per run.
+    /// </summary>
+    public string? HoldName { get; init; }
+
     /// <summary>Longest wait for the exchange's answer to a request (an order without one has an unknown status).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
@@ -140,12 +146,28 @@ public sealed class PaperTradingRun : IKlineStreamSink
         if (options.Execution is not null && await SimulatorClockHold.IsSupportedAsync(http, options.Exchange, cancellationToken).ConfigureAwait(false))
         {
             // The replay waits at each bar's close until its order is done: market orders fill at the backtest's price.
-            hold = new SimulatorClockHold(http, options.Exchange, $"paper-{runId}");
+            hold = new SimulatorClockHold(http, options.Exchange, options.Execution.HoldName ?? $"paper-{runId}");
             tradeFrom = await hold.StartAsync(trading.Symbol, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             tradeFrom = interval.Floor(await rest.GetServerTimeAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        var resumedBars = 0;
+        if (options.Execution is { } resumed)
+        {
+            // The store may hold this account's earlier bars (a run that stopped): trading resumes after the last one.
+            var stored = await resumed.Store.GetEquityAsync(hold is null ? TradingMode.Testnet : TradingMode.Paper, trading.Symbol, DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue.AddYears(-1), cancellationToken).ConfigureAwait(false);
+            resumedBars = stored.Count;
+            if (stored.Count > 0 && stored[^1].Time - interval.Length is var lastBar && lastBar >= tradeFrom)
+            {
+                tradeFrom = lastBar + interval.Length;
+                if (hold is not null)
+                {
+                    await hold.DoneThroughAsync(trading.Symbol, lastBar, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         tradedSymbol = trading.Symbol;
@@ -197,6 +219,12 @@ public sealed class PaperTradingRun : IKlineStreamSink
         }
 
         var stage = Stage(restore: false);
+        if (stage.Execution is not null && resumedBars > 0)
+        {
+            await stage.Execution.RestoreFromStoreAsync(model.Identity.Name, cancellationToken).ConfigureAwait(false);
+            PaperTradingLog.Resumed(logger, resumedBars, tradeFrom);
+        }
+
         var decided = new Dictionary<string, DecidedBar>(StringComparer.Ordinal);
         var committedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var restarts = 0;
@@ -281,10 +309,6 @@ public sealed class PaperTradingRun : IKlineStreamSink
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll([.. services, watcher]).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            if (hold is not null)
-            {
-                await hold.StopAsync(trading.Symbol, CancellationToken.None).ConfigureAwait(false);
-            }
         }
 
         try
@@ -292,6 +316,12 @@ public sealed class PaperTradingRun : IKlineStreamSink
             foreach (var failed in services.Where(t => t.IsFaulted))
             {
                 await failed.ConfigureAwait(false);
+            }
+
+            // A failed run leaves its clock hold for a run started again on the same store to take over (it expires otherwise).
+            if (hold is not null)
+            {
+                await hold.StopAsync(trading.Symbol, CancellationToken.None).ConfigureAwait(false);
             }
 
             Collect(stage, decided, committedAt);
@@ -303,7 +333,7 @@ public sealed class PaperTradingRun : IKlineStreamSink
 
             var to = options.Until ?? (DateTimeOffset.FromUnixTimeMilliseconds(account.OpenTimeMs[^1]) + interval.Length);
             var label = model.Identity.Version is { } version ? $"{model.Identity.Name} v{version}" : model.Identity.Name;
-            var result = Backtester.Collect(account, label, tradeFrom, to, interval.PeriodsPerYear);
+            var result = Backtester.Collect(account, label, DateTimeOffset.FromUnixTimeMilliseconds(account.OpenTimeMs[0]), to, interval.PeriodsPerYear);
             var late = features.Stats.LateKlines;
             var bars = decided.Values.OrderBy(d => d.Decision.OpenTime).ToList();
             PaperTradingLog.Finished(logger, bars.Count, account.Trades.Count, late, stopwatch.Elapsed);
@@ -423,6 +453,9 @@ internal static partial class PaperTradingLog
 
     [LoggerMessage(4, LogLevel.Warning, "Decision and execution service failed ({Reason}); starting instance {Restart} from the topics and the trading store")]
     public static partial void Restarting(ILogger logger, int restart, string reason);
+
+    [LoggerMessage(5, LogLevel.Information, "Resuming the account of the trading store: {Bars} bars booked before, trading from {From:u}")]
+    public static partial void Resumed(ILogger logger, int bars, DateTimeOffset from);
 
     [LoggerMessage(3, LogLevel.Warning, "Dead-lettered kline from {Source}: {Reason}")]
     public static partial void DeadLetter(ILogger logger, string source, string reason);

@@ -84,6 +84,38 @@ public sealed class ExecutionServiceTests(PostgresServerFixture postgres) : IDis
     }
 
     /// <summary>
+    /// The whole process dies mid-month (its broker with it); started again on the same trading store and exchange, the
+    /// run rebuilds the account from the store, reconciles, takes over the clock hold and trades the rest: the month's
+    /// record is the backtest's, and no order went out twice.
+    /// </summary>
+    [Fact]
+    public async Task PaperRun_ProcessDiedMidMonthThenStartedAgainOnItsStore_ResumesAndTradesAsTheBacktest()
+    {
+        using var model = new MomentumTestModel(StreamingTestData.Spec, "1");
+        await using var simulator = await StartSimulatorAsync("");
+        var path = Path.Combine(directory, "trading.db");
+        await using (var first = await SqliteTradingStore.OpenAsync(path))
+        {
+            var dying = new CrashingTradingStore(first, [701]);
+            await Assert.ThrowsAnyAsync<Exception>(() => PaperAsync(simulator, model, dying, maxRestarts: 0));
+            Assert.Equal(1, dying.Crashes);
+        }
+
+        await using var sqlite = await SqliteTradingStore.OpenAsync(path);
+        var result = await PaperAsync(simulator, model, sqlite);
+
+        var reference = Reference(model);
+        Assert.Equal(reference.Trades, result.Result.Trades);
+        Assert.Equal(reference.OpenTimeMs, result.Result.OpenTimeMs);
+        Assert.Equal(reference.Equity, result.Result.Equity);
+        Assert.Contains(logs.Lines, line => line.Contains("Resuming the account", StringComparison.Ordinal));
+        using var http = new HttpClient();
+        var orders = await Client(simulator, http).GetAllOrdersAsync("BTCUSDT", 1000);
+        Assert.Equal(reference.Trades.Count, orders.Count);
+        Assert.Equal(orders.Count, orders.Select(o => o.ClientOrderId).Distinct().Count());
+    }
+
+    /// <summary>
     /// The kill switch engaged mid-month: the next decision that would trade is rejected and no order follows. On the
     /// embedded store and on PostgreSQL, where the run's orders and fills are then read back.
     /// </summary>
@@ -168,14 +200,14 @@ public sealed class ExecutionServiceTests(PostgresServerFixture postgres) : IDis
 
     private readonly RecordingLoggerProvider logs = new();
 
-    private async Task<PaperRunResult> PaperAsync(ExchangeSimulator simulator, MomentumTestModel model, ITradingStore store)
+    private async Task<PaperRunResult> PaperAsync(ExchangeSimulator simulator, MomentumTestModel model, ITradingStore store, int maxRestarts = 100)
     {
         using var kafka = KafkaCluster.StartEmbedded();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
         var run = new PaperTradingRun(kafka, new InMemoryMarketDataStore(), loggers);
         try
         {
-            return await RunAsync(run, simulator, model, store);
+            return await RunAsync(run, simulator, model, store, maxRestarts);
         }
         catch (Exception e)
         {
@@ -183,12 +215,14 @@ public sealed class ExecutionServiceTests(PostgresServerFixture postgres) : IDis
         }
     }
 
-    private static Task<PaperRunResult> RunAsync(PaperTradingRun run, ExchangeSimulator simulator, MomentumTestModel model, ITradingStore store) =>
+    private static Task<PaperRunResult> RunAsync(PaperTradingRun run, ExchangeSimulator simulator, MomentumTestModel model, ITradingStore store, int maxRestarts) =>
         run.RunAsync(model, model.Trading, new PaperRunOptions
         {
             Exchange = simulator.BaseAddress,
+            MaxRestarts = maxRestarts,
             Execution = new PaperExecution(BinanceCredentials.Hmac(ApiKey, ApiSecret), store)
             {
+                HoldName = "paper-execution-test",
                 RequestTimeout = TimeSpan.FromMilliseconds(500),
                 Options = new ExecutionOptions { UnknownQueryBackoff = TimeSpan.FromMilliseconds(200) },
             },

@@ -112,7 +112,11 @@ internal static class PaperCommands
                 ? await SqliteTradingStore.OpenAsync(TradingStores.EmbeddedPath(storeDirectory), cancellation)
                 : await TradingStores.OpenAsync(PostgresConnectionString.FromEnvironment(), storeDirectory, cancellationToken: cancellation);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Trading store: [blue]{store.Description}[/]");
-            paperOptions = paperOptions with { Execution = new PaperExecution(credentials, store) };
+            // With an exchange of its own the account outlives the run: a run started again on this data directory
+            // takes over the clock hold of the one that stopped, and resumes its account from the store.
+            var holdName = exchangeUri is null ? null
+                : "paper-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Path.GetFullPath(storeDirectory)}|{loaded.Identity.Name}|{tradedSymbol}")))[..16];
+            paperOptions = paperOptions with { Execution = new PaperExecution(credentials, store) { HoldName = holdName } };
             var result = await RunWithProgressAsync(loaded, options, paperOptions, cancellation);
             if (result.Execution is { } execution)
             {

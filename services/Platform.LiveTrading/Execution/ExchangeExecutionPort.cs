@@ -143,6 +143,29 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         }
     }
 
+    /// <summary>
+    /// After the whole process stopped (nothing published survives, e.g. an embedded broker): rebuilds the account from
+    /// the trading store alone — each bar's equity snapshot gives its close, the decision id of <paramref name="modelName"/>
+    /// for that bar its stored decision and intent — then reconciles as <see cref="RestoreAsync"/> does.
+    /// </summary>
+    public async Task RestoreFromStoreAsync(string modelName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
+        var symbol = Session.Options.Symbol;
+        var bars = await store.GetEquityAsync(options.Mode, symbol, DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue.AddYears(-1), cancellationToken).ConfigureAwait(false);
+        var decided = new List<TradingDecision>(bars.Count);
+        foreach (var bar in bars)
+        {
+            var openTime = bar.Time - options.Interval.Length;
+            var id = LiveDecisionLoop.DecisionId(modelName, symbol, openTime);
+            var decision = await store.GetDecisionAsync(id, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidRequestException($"The trading store has the equity of {symbol} at {bar.Time:u} but no decision {id}: it holds another model's account ({modelName} cannot resume it).");
+            decided.Add(decision with { BarClose = bar.MarkPrice });
+        }
+
+        await RestoreAsync(decided, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<DecisionOutcome> ExecuteAsync(TradingDecision decision, decimal closePrice, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(decision);
