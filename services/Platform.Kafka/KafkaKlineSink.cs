@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Platform.Domain.MarketData;
 
 namespace Platform.Kafka;
@@ -8,11 +10,30 @@ namespace Platform.Kafka;
 /// </summary>
 public sealed class KafkaKlineSink(KafkaProducer producer) : IKlineStreamSink
 {
-    public Task PublishAsync(StreamedKline kline, CancellationToken cancellationToken = default)
+    public async Task PublishAsync(StreamedKline kline, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kline);
         var topic = kline.Interval == KlineInterval.OneHour ? PlatformTopics.KlinesOneHour : PlatformTopics.Klines(kline.Interval);
-        return producer.ProduceAsync(topic, kline.Symbol, kline, cancellationToken);
+
+        // Where an hourly decision's trace begins: the kline's receipt from the exchange. A closed kline starts a trace of its
+        // own (linked to the stream connection's span), so each hour's decision is one trace, not a part of the connection's.
+        var connection = Activity.Current;
+        Activity.Current = null;
+        try
+        {
+            using var activity = kline.IsClosed
+                ? KafkaProducer.ActivitySource.StartActivity("kline received", ActivityKind.Consumer, parentContext: default, links: connection is null ? null : [new ActivityLink(connection.Context)], startTime: kline.ReceivedAt)
+                : null;
+            activity?.SetTag("symbol", kline.Symbol);
+            activity?.SetTag("interval", kline.Interval.Code);
+            activity?.SetTag("open_time", kline.Kline.OpenTime.ToString("u", CultureInfo.InvariantCulture));
+            activity?.SetTag("source", kline.Source);
+            await producer.ProduceAsync(topic, kline.Symbol, kline, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Activity.Current = connection;
+        }
     }
 
     public Task DeadLetterAsync(KlineDeadLetter letter, CancellationToken cancellationToken = default)

@@ -74,7 +74,10 @@ public sealed class KafkaProducer : IDisposable
     public async Task<KafkaDelivery> ProduceAsync<TKey, TValue>(KafkaTopic<TKey, TValue> topic, TKey key, TValue value, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(topic);
-        var message = new Message<byte[], byte[]> { Key = topic.KeySerde.Serialize(key), Value = topic.ValueSerde.Serialize(value) };
+        using var activity = ActivitySource.StartActivity("produce " + topic.Name, ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.destination.name", topic.Name);
+        var message = new Message<byte[], byte[]> { Key = topic.KeySerde.Serialize(key), Value = topic.ValueSerde.Serialize(value), Headers = KafkaTraceHeaders.For(Activity.Current) };
         try
         {
             var result = await producer.ProduceAsync(topic.Name, message, cancellationToken).ConfigureAwait(false);

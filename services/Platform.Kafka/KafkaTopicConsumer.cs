@@ -14,6 +14,9 @@ public sealed record KafkaRecord<TKey, TValue>(
     string? FormatError)
 {
     public bool IsValid => FormatError is null;
+
+    /// <summary>The W3C <c>traceparent</c> header the producer set: the trace this record continues.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>
@@ -172,7 +175,10 @@ public sealed class KafkaTopicConsumer<TKey, TValue> : IDisposable
             error = e.Message;
         }
 
-        return new KafkaRecord<TKey, TValue>(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Timestamp.UtcDateTime, key, value, raw, error);
+        return new KafkaRecord<TKey, TValue>(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Timestamp.UtcDateTime, key, value, raw, error)
+        {
+            TraceParent = KafkaTraceHeaders.Read(result.Message.Headers),
+        };
     }
 
     private void ChangeAssignment(IEnumerable<TopicPartition> partitions, bool added)

@@ -87,6 +87,7 @@ public sealed class KafkaFeatureService : IDisposable
     private readonly ILogger logger;
     private readonly KafkaTopic<string, StreamedKline> input;
     private readonly AlignedLiveFeatures features;
+    private readonly Dictionary<DateTimeOffset, string?> rowTraces = [];
     private KafkaTopicConsumer<string, StreamedKline>? consumer;
     private KafkaProducer? producer;
     private DateTimeOffset? lastPublished;
@@ -191,7 +192,12 @@ public sealed class KafkaFeatureService : IDisposable
             }
 
             Interlocked.Increment(ref klines);
-            completed.AddRange(features.Offer(kline.Symbol, kline.Kline));
+            foreach (var row in features.Offer(kline.Symbol, kline.Kline))
+            {
+                // The row continues the trace of the kline that completed it.
+                rowTraces[row.OpenTime] = record.TraceParent;
+                completed.Add(row);
+            }
         }
 
         if (features.LateKlines > lateBefore)
@@ -211,6 +217,11 @@ public sealed class KafkaFeatureService : IDisposable
         }
 
         var toPublish = completed.Where(Publishable).ToList();
+        foreach (var skipped in completed.Where(r => !Publishable(r)))
+        {
+            rowTraces.Remove(skipped.OpenTime);
+        }
+
         if (batch.Count == 0 && toPublish.Count == 0)
         {
             return 0;
@@ -237,7 +248,8 @@ public sealed class KafkaFeatureService : IDisposable
             var deliveries = new List<Task<KafkaDelivery>>(completed.Count);
             foreach (var row in completed)
             {
-                using var activity = Source.StartActivity("features.row");
+                rowTraces.Remove(row.OpenTime, out var traceParent);
+                using var activity = Source.StartActivity("features.row", ActivityKind.Consumer, KafkaTraceHeaders.Parent(traceParent));
                 activity?.SetTag("spec", Output.Name);
                 activity?.SetTag("open_time", row.OpenTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
                 var streamed = StreamedFeatureRow.From(row, options.Spec, options.Symbol, DateTimeOffset.UtcNow, activity?.Id);

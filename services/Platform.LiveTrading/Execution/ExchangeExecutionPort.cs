@@ -386,6 +386,11 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
 
     private async Task RecordReportAsync(OrderIntent intent, OrderReport report, CancellationToken cancellationToken)
     {
+        using var span = Source.StartActivity("store fills");
+        span?.SetTag("trading.mode", Name(options.Mode));
+        span?.SetTag("order.client_order_id", intent.ClientOrderId);
+        span?.SetTag("order.status", report.Order.Status.ToString().ToLowerInvariant());
+        span?.SetTag("order.fills", report.Fills.Count);
         await store.UpsertOrderAsync(report.Order, cancellationToken).ConfigureAwait(false);
         foreach (var fill in report.Fills)
         {
@@ -461,6 +466,7 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         }
 
         var equity = Session.Account.Equity(close);
+        using var span = Source.StartActivity("risk check");
         var assessment = guard.Check(new RiskContext(
             intent,
             decision,
@@ -474,8 +480,15 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
             time.GetUtcNow(),
             killSwitch,
             filterProblem));
+        foreach (var verdict in assessment.Events)
+        {
+            span?.SetTag("risk." + verdict.Rule, verdict.Verdict.ToString().ToLowerInvariant());
+        }
+
+        span?.SetTag("risk.allowed", assessment.Allowed);
         if (!assessment.Allowed)
         {
+            span?.SetStatus(ActivityStatusCode.Error, assessment.Summary);
             await RecordVerdictsAsync(assessment, cancellationToken).ConfigureAwait(false);
         }
 
