@@ -141,7 +141,13 @@ public sealed class PlatformRuntime : IAsyncDisposable
             // Exchange keys from the worker's environment or secrets file (none: trading activities refuse to start).
             var exchangeKeys = BinanceCredentials.FromEnvironment();
             builder.Services.AddSingleton(sp => new TradingActivities(kafka, tradingStore, sp.GetRequiredService<IModelLoader>(), exchangeKeys, loggers: sp.GetService<ILoggerFactory>()));
-            builder.Services.AddOpenTelemetry().WithTracing(t => t.AddPlatformTracing("platform-worker", TelemetryOptions.FromEnvironment()));
+            var telemetry = TelemetryOptions.FromEnvironment();
+            builder.Services.AddOpenTelemetry()
+                .WithTracing(t => t.AddPlatformTracing("platform-worker", telemetry))
+                .WithMetrics(m => m.AddPlatformMetrics("platform-worker", telemetry));
+
+            // Every log line of an operation carries its trace and span ids.
+            builder.Services.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
             builder.Services
                 .AddHostedTemporalWorker(temporal.Address, temporal.Namespace, options.TaskQueue)
                 .ConfigureOptions(o =>

@@ -43,6 +43,8 @@ internal static class LifecycleCommands
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Kafka:    [blue]{runtime.Kafka.Connection.BootstrapServers}[/] ({(runtime.Kafka.IsEmbedded ? "embedded, in memory: the market store is the durable record" : "external")}), topics {string.Join(", ", Platform.Kafka.PlatformTopics.All.Select(t => t.Name))}");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Data:     {Path.GetFullPath(options.DataDirectory)}");
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Trading:  {runtime.TradingStore.Description} ({(options.Postgres is null ? "embedded; set PLATFORM_POSTGRES for PostgreSQL" : "PLATFORM_POSTGRES")})");
+            var metrics = Platform.Telemetry.TelemetryOptions.FromEnvironment().PrometheusUrl;
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Metrics:  {(metrics is null ? "set PLATFORM_PROMETHEUS_URL (e.g. http://127.0.0.1:9464/) for a Prometheus scrape endpoint; OTLP with OTEL_EXPORTER_OTLP_ENDPOINT" : new Uri(metrics, "metrics").ToString())}");
             AnsiConsole.MarkupLine("Worker running. Press Ctrl+C to stop.");
             try
             {

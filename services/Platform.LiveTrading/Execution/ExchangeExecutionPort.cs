@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
@@ -30,6 +31,14 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
     private static readonly Counter<long> FillsCounter = Meter.CreateCounter<long>("platform.execution.fills", "{fill}", "Fills stored, by mode");
     private static readonly Counter<long> UnknownCounter = Meter.CreateCounter<long>("platform.execution.status_unknown", "{order}", "Orders whose fate was unknown after sending");
     private static readonly Histogram<double> DecisionToFill = Meter.CreateHistogram<double>("platform.execution.decision_to_fill", "ms", "From the decision to its fill stored");
+    private static readonly ConcurrentDictionary<ExchangeExecutionPort, byte> Running = new();
+
+    // The account's state as gauges, one series per running execution service (mode, symbol).
+    private static readonly ObservableGauge<double> EquityGauge = Meter.CreateObservableGauge("platform.execution.equity", () => Observe(p => (double)p.LastEquity), "{quote}", "Account equity at the last bar's close");
+    private static readonly ObservableGauge<double> PositionGauge = Meter.CreateObservableGauge("platform.execution.position", () => Observe(p => (double)p.Session.Account.Quantity), "{base}", "Base quantity held");
+    private static readonly ObservableGauge<double> PnlGauge = Meter.CreateObservableGauge("platform.execution.realized_pnl", () => Observe(p => (double)p.Session.Account.RealizedPnl), "{quote}", "Realized profit and loss");
+    private static readonly ObservableGauge<int> KillSwitchGauge = Meter.CreateObservableGauge("platform.execution.kill_switch", () => Observe(p => p.killSwitchEngaged ? 1 : 0), "{state}", "1 while the kill switch is engaged (as last read)");
+    private static readonly ObservableGauge<int> HaltedGauge = Meter.CreateObservableGauge("platform.execution.halted", () => Observe(p => p.halted is null ? 0 : 1), "{state}", "1 once a risk rule or reconciliation halted trading");
 
     private readonly ITradingStore store;
     private readonly IOrderGateway gateway;
@@ -57,6 +66,7 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
     private int resent;
     private int reconciliations;
     private string? halted;
+    private bool killSwitchEngaged;
 
     public ExchangeExecutionPort(TradingOptions trading, ITradingStore store, IOrderGateway gateway, ExecutionOptions options, IMarketClockHold? clock = null, ILogger<ExchangeExecutionPort>? logger = null, TimeProvider? timeProvider = null)
     {
@@ -79,6 +89,7 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
         Session = new TradingSession(trading);
         peakEquity = trading.InitialCash;
         dayStartEquity = trading.InitialCash;
+        Running[this] = 0;
     }
 
     /// <summary>The account as the exchange's fills made it, bar by bar: the paper run's report is built from it.</summary>
@@ -88,7 +99,17 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
 
     public ExecutionStats Stats => new(decisions, ordersSent, fills, riskRejections, exchangeRejections, unknown, resent, reconciliations, halted);
 
-    public void Dispose() => gate.Dispose();
+    public void Dispose()
+    {
+        Running.TryRemove(this, out _);
+        gate.Dispose();
+    }
+
+    private decimal LastEquity => Session.EquityCurve.Length > 0 ? Session.EquityCurve[^1] : Session.Options.InitialCash;
+
+    private static IEnumerable<Measurement<T>> Observe<T>(Func<ExchangeExecutionPort, T> value)
+        where T : struct =>
+        Running.Keys.Select(p => new Measurement<T>(value(p), Tag("mode", Name(p.options.Mode)), Tag("symbol", p.Session.Options.Symbol)));
 
     public Task<PositionSnapshot> PositionBeforeAsync(string symbol, DateTimeOffset openTime, CancellationToken cancellationToken = default)
     {
@@ -186,6 +207,7 @@ public sealed class ExchangeExecutionPort : IPositionPort, IDisposable
             decisions++;
             await RecordDecisionAsync(decision, cancellationToken).ConfigureAwait(false);
             var killSwitch = await store.GetKillSwitchAsync(cancellationToken).ConfigureAwait(false);
+            killSwitchEngaged = killSwitch is { Engaged: true };
             await CancelOpenOrdersIfKilledAsync(killSwitch, cancellationToken).ConfigureAwait(false);
             var (fill, notExecuted) = Session.Size(decision.Action, closePrice) is { } order
                 ? await ExecuteOrderAsync(decision, order, closePrice, killSwitch, cancellationToken).ConfigureAwait(false)
