@@ -105,7 +105,28 @@ public sealed class KafkaTopicConsumer<TKey, TValue> : IDisposable
             timeout = TimeSpan.Zero;
         }
 
+        ReportLag();
         return batch;
+    }
+
+    /// <summary>Records not yet consumed, per partition this member has consumed from, as of its last batch (also the <c>platform.kafka.consumer_lag</c> gauge).</summary>
+    public IReadOnlyDictionary<int, long> Lag => KafkaConsumerLag.Current
+        .Where(l => l.Key.Group == GroupId && l.Key.Topic == topic.Name)
+        .ToDictionary(l => l.Key.Partition, l => l.Value);
+
+    /// <summary>Consumer lag per owned partition, from the watermarks of the last fetch (no broker round trip).</summary>
+    private void ReportLag()
+    {
+        foreach (var partition in AssignedPartitions)
+        {
+            var tp = new TopicPartition(topic.Name, partition);
+            var high = consumer.GetWatermarkOffsets(tp).High;
+            var position = consumer.Position(tp);
+            if (high != Offset.Unset && position != Offset.Unset)
+            {
+                KafkaConsumerLag.Report(GroupId, topic.Name, partition, high.Value - position.Value);
+            }
+        }
     }
 
     /// <summary>This member's group identity, for offsets committed inside a producer's transaction.</summary>
@@ -147,6 +168,7 @@ public sealed class KafkaTopicConsumer<TKey, TValue> : IDisposable
 
     public void Dispose()
     {
+        KafkaConsumerLag.Forget(GroupId, topic.Name);
         try
         {
             consumer.Close();

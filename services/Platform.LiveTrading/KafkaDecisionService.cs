@@ -77,6 +77,14 @@ public sealed class KafkaDecisionService : IDisposable
     private static readonly Meter Meter = new("Platform.LiveTrading.Decisions");
     private static readonly Counter<long> DecisionsCounter = Meter.CreateCounter<long>("platform.decisions", "{decision}");
     private static readonly Counter<long> SwapsCounter = Meter.CreateCounter<long>("platform.decisions.model_swaps", "{swap}");
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<KafkaDecisionService, byte> Running = new();
+
+    // 1 per running decision service, labelled with the model version it decides with now (it changes on a swap).
+    private static readonly ObservableGauge<int> ModelInUse = Meter.CreateObservableGauge(
+        "platform.decisions.model_in_use",
+        () => Running.Keys.Select(d => new Measurement<int>(1, new("model", d.loop.Model.Name), new("version", d.loop.Model.Version ?? "file"), new("symbol", d.options.Symbol))),
+        "{service}",
+        "The model version each running decision service decides with");
 
     private readonly KafkaCluster cluster;
     private readonly KafkaConnection connection;
@@ -124,6 +132,7 @@ public sealed class KafkaDecisionService : IDisposable
         Model = model;
         input = PlatformTopics.Features(model.FeatureSpec);
         loop = new LiveDecisionLoop(model.CreateDecider(), model.Identity, Port, options.Symbol, options.TradeFrom, options.TradeUntil, time);
+        Running[this] = 0;
         GroupId = options.GroupId ?? $"decisions-{model.Identity.Name}-{options.Symbol}";
     }
 
@@ -283,6 +292,7 @@ public sealed class KafkaDecisionService : IDisposable
 
     public void Dispose()
     {
+        Running.TryRemove(this, out _);
         consumer?.Dispose();
         producer?.Dispose();
         lock (gate)

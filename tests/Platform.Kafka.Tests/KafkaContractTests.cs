@@ -31,6 +31,28 @@ public sealed class KafkaContractTests(KafkaClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ConsumeBatch_PartOfAPartition_ReportsTheRestAsLag()
+    {
+        var topic = await cluster.NewTopicAsync(TextSerde.Instance);
+        using var producer = new KafkaProducer(cluster.Connection, "contract");
+        foreach (var i in Enumerable.Range(0, 50))
+        {
+            await producer.ProduceAsync(topic, "one-key", $"value-{i}");
+        }
+
+        using var consumer = new KafkaTopicConsumer<string, string>(cluster.Connection, topic, "g-" + Guid.NewGuid().ToString("N"));
+        var consumed = 0;
+        var deadline = DateTime.UtcNow + Wait;
+        while (consumed < 20 && DateTime.UtcNow < deadline)
+        {
+            consumed += consumer.ConsumeBatch(20 - consumed, TimeSpan.FromMilliseconds(200)).Count;
+        }
+
+        Assert.Equal(20, consumed);
+        Assert.Equal(30, Assert.Single(consumer.Lag).Value);
+    }
+
+    [Fact]
     public async Task Consume_UncommittedRecords_AreRedeliveredToTheNextMember()
     {
         var topic = await cluster.NewTopicAsync(TextSerde.Instance, partitions: 1);
