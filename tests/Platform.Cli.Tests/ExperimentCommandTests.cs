@@ -18,11 +18,11 @@ public sealed class ExperimentCommandTests : IDisposable
         WriteSyntheticMonths(data, new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), months: 3);
         var output = context.PathOf("experiment");
 
-        var exit = await CliTestContext.RunAsync(
+        var (exit, _, errors) = await CliTestContext.RunCapturedAsync(
             "experiment", "paper", "--data", data, "--train", "2024-01-01:2024-02-01", "--validate", "2024-02-01:2024-02-15",
             "--trade", "2024-02-15:2024-03-01", "--fee", "0.001", "--max-epochs", "1", "--out", output);
 
-        Assert.Equal(0, exit);
+        Assert.True(exit == 0, $"exit {exit}: {errors}");
         var summary = context.ReadJson("experiment", "summary.json");
         var policies = summary.GetProperty("policies").EnumerateArray().ToList();
         var names = policies.Select(p => p.GetProperty("policy").GetString()).ToList();
