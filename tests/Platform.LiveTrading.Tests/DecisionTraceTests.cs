@@ -56,7 +56,10 @@ public sealed class DecisionTraceTests : IDisposable
 
         Assert.NotEmpty(result.Result.Trades);
         var all = spans.ToList();
-        var order = all.First(s => s.OperationName == "execute order" && all.Any(c => c.ParentSpanId == s.SpanId && c.OperationName.StartsWith("binance.trade POST api/v3/order", StringComparison.Ordinal)));
+        // The listener sees every test's spans in this process: take an order of this run's model (version 7).
+        var order = all.First(s => s.OperationName == "execute order"
+            && all.Any(c => c.ParentSpanId == s.SpanId && c.OperationName.StartsWith("binance.trade POST api/v3/order", StringComparison.Ordinal))
+            && all.Any(d => d.TraceId == s.TraceId && d.OperationName == "decision" && (string?)d.GetTagItem("model.version") == "7"));
         var trace = all.Where(s => s.TraceId == order.TraceId).ToList();
         var names = trace.Select(s => s.OperationName).ToHashSet();
         foreach (var expected in new[] { "kline received", "produce market.klines.1h", "features.row", $"produce features.{StreamingTestData.Spec.Name}.v1", "decision", "execute order", "risk check", "store fills" })
